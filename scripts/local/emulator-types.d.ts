@@ -1,0 +1,28 @@
+// Minimal typings for the two emulators, which ship none. Only what the local stack uses.
+declare module 'dynalite' {
+  import type { Server } from 'node:http'
+  interface DynaliteOptions {
+    path?: string
+    createTableMs?: number
+    deleteTableMs?: number
+    updateTableMs?: number
+  }
+  export default function dynalite(options?: DynaliteOptions): Server
+}
+
+declare module 's3rver' {
+  import type { AddressInfo } from 'node:net'
+  interface S3rverOptions {
+    address?: string
+    port?: number
+    silent?: boolean
+    directory?: string
+    resetOnClose?: boolean
+    configureBuckets?: { name: string; configs?: string[] }[]
+  }
+  export default class S3rver {
+    constructor(options: S3rverOptions)
+    run(): Promise<AddressInfo>
+    close(): Promise<void>
+  }
+}

@@ -1,0 +1,90 @@
+// The application as a Fastify instance: infrastructure plugins first, then the domain, then
+// routes. It has no side effects beyond what it is given, so tests build as many as they like.
+import { createRequire } from 'node:module'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { AvatarStorage } from './avatars/avatar-storage.js'
+import { createAwsClients, type AwsOverrides } from './aws/clients.js'
+import type { Config } from './config/config.js'
+import { openApi } from './docs/openapi.js'
+import { healthRoutes } from './health/health-routes.js'
+import { Readiness } from './health/readiness.js'
+import { problemDetails } from './http/error-handler.js'
+import { requestContext, requestIdFrom } from './http/request-context.js'
+import { createMetrics } from './metrics/metrics.js'
+import { metricsRoutes } from './metrics/metrics-routes.js'
+import { UserRepository } from './users/user-repository.js'
+import { userRoutes } from './users/user-routes.js'
+import { UserService } from './users/user-service.js'
+
+export const BODY_LIMIT_BYTES = 16 * 1024
+// Longer than the idle timeout of common load balancers (60 s), so they close idle connections
+// first and never send a request into a connection the server is closing.
+const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: Readiness
+  }
+}
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger']
+  aws?: AwsOverrides
+  now?: () => Date
+}
+
+export function loggerOptions(config: Config): NonNullable<FastifyServerOptions['logger']> {
+  return {
+    level: config.logLevel,
+    // Keys are never logged; request headers are not logged at all, this is a second belt.
+    redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'headers["x-api-key"]'], censor: '[redacted]' },
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  }
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    // requestContext writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFrom,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: config.httpRequestTimeoutSeconds * 1000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  // TypeBox validates: bodies strictly (no type coercion), query and path values converted.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // JSON only: a text/plain body is refused with 415 instead of reaching validation.
+  app.removeContentTypeParser('text/plain')
+
+  const metrics = createMetrics()
+  const clients = createAwsClients(config.aws, metrics, options.aws)
+  app.addHook('onClose', async () => {
+    clients.destroy()
+  })
+
+  const readiness = new Readiness(clients.dynamo, config.table, app.log)
+  app.decorate('readiness', readiness)
+
+  await app.register(requestContext, { metrics })
+  await app.register(problemDetails)
+  await app.register(openApi, { version })
+
+  const avatars = new AvatarStorage(clients.s3, config.avatars)
+  const repository = new UserRepository(clients.documents, config.table, app.log)
+  const users = new UserService({
+    repository,
+    avatars,
+    uploadTtlSeconds: config.avatars.uploadTtlSeconds,
+    log: app.log,
+    ...(options.now ? { now: options.now } : {}),
+  })
+
+  await app.register(healthRoutes, { readiness })
+  await app.register(metricsRoutes, { metrics })
+  await app.register(userRoutes, { users, apiKeys: config.apiKeys })
+  return app
+}

@@ -1,0 +1,89 @@
+// Avatar bytes never pass through the service: clients upload straight to S3 with a presigned POST
+// and download with a presigned GET. The POST policy makes S3 itself enforce the size range, the
+// content type, the exact key and (with a KMS key configured) SSE-KMS with that key, so nothing
+// depends on the client behaving.
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+
+export const AVATAR_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const
+export type AvatarContentType = (typeof AVATAR_CONTENT_TYPES)[number]
+
+export interface AvatarStorageOptions {
+  bucket: string
+  maxBytes: number
+  uploadTtlSeconds: number
+  downloadTtlSeconds: number
+  kmsKeyId?: string | undefined
+}
+
+export interface AvatarUpload {
+  method: 'POST'
+  url: string
+  fields: Record<string, string>
+  max_bytes: number
+  expires_at: string
+}
+
+type PresignedPostConditions = NonNullable<Parameters<typeof createPresignedPost>[1]['Conditions']>
+
+export class AvatarStorage {
+  private readonly encryptionFields: Record<string, string>
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly options: AvatarStorageOptions,
+  ) {
+    this.encryptionFields = options.kmsKeyId
+      ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': options.kmsKeyId }
+      : {}
+  }
+
+  async createUpload(key: string, contentType: AvatarContentType, now = new Date()): Promise<AvatarUpload> {
+    const fields = { 'Content-Type': contentType, ...this.encryptionFields }
+    // Every field the client must send is also a condition: S3 rejects a form whose values differ.
+    const conditions: PresignedPostConditions = [
+      ['content-length-range', 1, this.options.maxBytes],
+      ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
+    ]
+    const { url, fields: signedFields } = await createPresignedPost(this.s3, {
+      Bucket: this.options.bucket,
+      Key: key,
+      Conditions: conditions,
+      Fields: fields,
+      Expires: this.options.uploadTtlSeconds,
+    })
+    return {
+      method: 'POST',
+      url,
+      fields: signedFields,
+      max_bytes: this.options.maxBytes,
+      expires_at: new Date(now.getTime() + this.options.uploadTtlSeconds * 1000).toISOString(),
+    }
+  }
+
+  downloadUrl(key: string): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), {
+      expiresIn: this.options.downloadTtlSeconds,
+    })
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }))
+      return true
+    } catch (error) {
+      if (isNotFound(error)) return false
+      throw error
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }))
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } }
+  return candidate.name === 'NotFound' || candidate.name === 'NoSuchKey' || candidate.$metadata?.httpStatusCode === 404
+}

@@ -1,0 +1,41 @@
+// The environment the service reads, as one schema: it documents, validates, converts and types
+// every setting in one place. Numbers arrive as strings and are converted before validation.
+import { Type, type Static } from 'typebox'
+
+const Seconds = (description: string, defaultValue: number, maximum = 86_400) =>
+  Type.Integer({ minimum: 0, maximum, default: defaultValue, description })
+
+export const EnvironmentSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 8000, description: 'TCP port to listen on' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to bind' }),
+  AWS_REGION: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'AWS region, e.g. eu-west-1' }),
+  DYNAMODB_TABLE: Type.String({ pattern: '^[A-Za-z0-9_.-]{3,255}$', description: 'Users table name' }),
+  S3_BUCKET: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', description: 'Avatar bucket name' }),
+  S3_KMS_KEY_ID: Type.Optional(Type.String({ minLength: 1, description: 'KMS key id or ARN; uploads must use SSE-KMS with it' })),
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false, description: 'Path-style S3 URLs (emulators)' }),
+  API_KEYS: Type.Optional(Type.String({ description: 'Comma-separated accepted API keys' })),
+  API_KEYS_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File with one accepted API key per line' })),
+  AVATAR_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 5 * 1024 ** 3, default: 5 * 1024 * 1024, description: 'Largest avatar S3 accepts' }),
+  UPLOAD_URL_TTL_SECONDS: Seconds('Lifetime of an avatar upload form', 900, 7 * 86_400),
+  AVATAR_URL_TTL_SECONDS: Seconds('Lifetime of an avatar download URL', 3600, 7 * 86_400),
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info', description: 'pino log level' },
+  ),
+  SHUTDOWN_DRAIN_SECONDS: Seconds('After SIGTERM, keep serving this long while readiness is 503', 5, 300),
+  SHUTDOWN_TIMEOUT_SECONDS: Seconds('Then wait at most this long for in-flight requests', 10, 300),
+  AWS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000, description: 'TCP connect timeout to AWS' }),
+  AWS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 120_000, default: 3000, description: 'Per-attempt AWS request timeout' }),
+  AWS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'AWS attempts per call, first one included' }),
+  HTTP_REQUEST_TIMEOUT_SECONDS: Seconds('Longest time a client may take to send a whole request', 30, 600),
+})
+
+export type Environment = Static<typeof EnvironmentSchema>

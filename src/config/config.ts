@@ -1,0 +1,112 @@
+// Configuration is read once at start-up. Every problem is collected and reported together, so an
+// operator fixes a broken deployment in one round instead of one error at a time.
+import { readFileSync } from 'node:fs'
+import { Compile } from 'typebox/compile'
+import { Value } from 'typebox/value'
+import { EnvironmentSchema, type Environment } from './config-schema.js'
+
+export const MIN_API_KEY_LENGTH = 32
+
+export interface Config {
+  port: number
+  host: string
+  logLevel: Environment['LOG_LEVEL']
+  httpRequestTimeoutSeconds: number
+  aws: {
+    region: string
+    connectTimeoutMs: number
+    requestTimeoutMs: number
+    maxAttempts: number
+    s3ForcePathStyle: boolean
+  }
+  table: string
+  avatars: {
+    bucket: string
+    kmsKeyId: string | undefined
+    maxBytes: number
+    uploadTtlSeconds: number
+    downloadTtlSeconds: number
+  }
+  apiKeys: readonly string[]
+  shutdown: { drainSeconds: number; timeoutSeconds: number }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const checkEnvironment = Compile(EnvironmentSchema)
+const knownVariables = Object.keys(EnvironmentSchema.properties)
+
+export type ReadFile = (path: string) => string
+
+export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) => readFileSync(path, 'utf8')): Config {
+  // Empty strings count as unset, as they do in most shells and orchestrators.
+  const relevant = Object.fromEntries(
+    knownVariables.flatMap((name) => {
+      const value = env[name]?.trim()
+      return value === undefined || value === '' ? [] : [[name, value]]
+    }),
+  )
+  const candidate = Value.Default(EnvironmentSchema, Value.Convert(EnvironmentSchema, relevant))
+  const problems: string[] = []
+  if (!checkEnvironment.Check(candidate)) {
+    for (const error of checkEnvironment.Errors(candidate)) {
+      const variable = error.instancePath.replace(/^\//, '')
+      const received = relevant[variable] === undefined ? 'is not set' : `was ${JSON.stringify(relevant[variable])}`
+      problems.push(`${variable}: ${error.message} (${received})`)
+    }
+  }
+  const settings = candidate as Environment
+  const apiKeys = loadApiKeys(settings, readFile, problems)
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  return {
+    port: settings.PORT,
+    host: settings.HOST,
+    logLevel: settings.LOG_LEVEL,
+    httpRequestTimeoutSeconds: settings.HTTP_REQUEST_TIMEOUT_SECONDS,
+    aws: {
+      region: settings.AWS_REGION,
+      connectTimeoutMs: settings.AWS_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: settings.AWS_REQUEST_TIMEOUT_MS,
+      maxAttempts: settings.AWS_MAX_ATTEMPTS,
+      s3ForcePathStyle: settings.S3_FORCE_PATH_STYLE,
+    },
+    table: settings.DYNAMODB_TABLE,
+    avatars: {
+      bucket: settings.S3_BUCKET,
+      kmsKeyId: settings.S3_KMS_KEY_ID,
+      maxBytes: settings.AVATAR_MAX_BYTES,
+      uploadTtlSeconds: settings.UPLOAD_URL_TTL_SECONDS,
+      downloadTtlSeconds: settings.AVATAR_URL_TTL_SECONDS,
+    },
+    apiKeys,
+    shutdown: { drainSeconds: settings.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: settings.SHUTDOWN_TIMEOUT_SECONDS },
+  }
+}
+
+// Keys come from API_KEYS and/or API_KEYS_FILE, so a new key can be added next to the old one and
+// the old one removed later: rotation without downtime. Problems never quote a key.
+function loadApiKeys(settings: Partial<Environment>, readFile: ReadFile, problems: string[]): string[] {
+  const keys: string[] = []
+  if (typeof settings.API_KEYS === 'string') keys.push(...settings.API_KEYS.split(','))
+  if (typeof settings.API_KEYS_FILE === 'string') {
+    try {
+      keys.push(...readFile(settings.API_KEYS_FILE).split(/\r?\n/))
+    } catch (error) {
+      problems.push(`API_KEYS_FILE: cannot read ${settings.API_KEYS_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  const accepted = [...new Set(keys.map((key) => key.trim()).filter((key) => key !== '' && !key.startsWith('#')))]
+  const tooShort = accepted.filter((key) => key.length < MIN_API_KEY_LENGTH).length
+  if (tooShort > 0) problems.push(`API keys: ${tooShort} key(s) shorter than ${MIN_API_KEY_LENGTH} characters`)
+  if (accepted.some((key) => /[^\x21-\x7e]/.test(key))) problems.push('API keys: keys must be printable ASCII without spaces')
+  if (accepted.length === 0 && !problems.some((problem) => problem.startsWith('API_KEYS_FILE'))) {
+    problems.push('API_KEYS or API_KEYS_FILE: at least one API key is required')
+  }
+  return accepted
+}

@@ -1,0 +1,106 @@
+// The one place where failures become HTTP responses: RFC 9457 problem details for every error.
+// Clients get a clear, safe message; the log gets the details (AWS error code and request id,
+// stack) under the same request id the client sees.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
+import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../aws/aws-errors.js'
+import type { Problem } from './problem-schema.js'
+import { HttpProblem } from './problems.js'
+
+export const RETRY_AFTER_SECONDS = 2
+const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
+interface ValidationIssue {
+  instancePath?: string
+  keyword?: string
+  message?: string
+  params?: Record<string, unknown>
+}
+
+// One entry per invalid field, in words a client developer can act on.
+function validationErrors(issues: readonly ValidationIssue[], context: string | undefined): NonNullable<Problem['errors']> {
+  const prefix = context === 'querystring' ? '/query' : context === 'params' ? '/path' : ''
+  const byField = new Map<string, ValidationIssue[]>()
+  const add = (field: string, issue: ValidationIssue) => {
+    const key = `${prefix}${field}` || '/'
+    byField.set(key, [...(byField.get(key) ?? []), issue])
+  }
+  for (const issue of issues) {
+    const names = (issue.params?.additionalProperties ?? issue.params?.requiredProperties) as string[] | undefined
+    // TypeBox reports an unknown property twice, as a `false` schema and as additionalProperties.
+    if (issue.keyword === 'boolean') continue
+    if (names && (issue.keyword === 'additionalProperties' || issue.keyword === 'required')) {
+      for (const name of names) add(`${issue.instancePath ?? ''}/${name}`, issue)
+    } else {
+      add(issue.instancePath ?? '', issue)
+    }
+  }
+  return [...byField].map(([field, fieldIssues]) => ({ field, message: describe(field, fieldIssues) }))
+}
+
+function describe(field: string, issues: readonly ValidationIssue[]): string {
+  const allowed = issues.filter((issue) => issue.keyword === 'const').map((issue) => String(issue.params?.allowedValue))
+  if (allowed.length > 0) return `must be one of: ${allowed.join(', ')}`
+  const issue = issues[0]
+  if (issue?.keyword === 'additionalProperties') return 'is not an allowed field'
+  if (issue?.keyword === 'required') return 'is required'
+  if (issue?.keyword === 'pattern' && field === '/name') return 'must be 1-100 characters after trimming, without control characters'
+  return issue?.message ?? 'is invalid'
+}
+
+function problem(status: number, title: string, detail: string, request: FastifyRequest): Problem {
+  return { type: 'about:blank', title, status, detail, instance: request.url.split('?')[0] ?? '/', request_id: request.id }
+}
+
+function send(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}): FastifyReply {
+  return reply.code(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(body)
+}
+
+// Fastify's own request errors that are the client's fault, with the status they deserve.
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'Unsupported Media Type', 'Send the body as application/json.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'Content Too Large', 'The request body is larger than 16 KiB.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'Bad Request', 'The JSON body is empty.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'Bad Request', 'The body is not valid JSON.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'Bad Request', 'The Content-Length header does not match the body.'],
+}
+
+export const problemDetails = fastifyPlugin(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof HttpProblem) {
+        return send(reply, problem(error.status, error.title, error.detail, request), error.headers)
+      }
+      if (error.validation) {
+        const body = problem(400, 'Bad Request', 'The request is invalid; see errors for every invalid field.', request)
+        body.errors = validationErrors(error.validation, error.validationContext)
+        return send(reply, body)
+      }
+      const known = CLIENT_ERRORS[error.code]
+      if (known) return send(reply, problem(known[0], known[1], known[2], request))
+      if (error instanceof SyntaxError) {
+        return send(reply, problem(400, 'Bad Request', 'The body is not valid JSON.', request))
+      }
+      if (isAwsSdkError(error) || isTemporaryAwsFailure(error)) {
+        const aws = { aws_error_code: awsErrorCode(error), aws_request_id: awsRequestId(error) }
+        if (isTemporaryAwsFailure(error)) {
+          request.log.warn({ err: error, ...aws }, 'AWS temporarily unavailable')
+          return send(reply, problem(503, 'Service Unavailable', 'A storage backend is temporarily unavailable. Please retry.', request), {
+            'Retry-After': String(RETRY_AFTER_SECONDS),
+          })
+        }
+        request.log.error({ err: error, ...aws }, 'AWS call failed')
+      } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return send(reply, problem(error.statusCode, 'Bad Request', error.message, request))
+      } else {
+        request.log.error({ err: error }, 'unhandled error')
+      }
+      return send(reply, problem(500, 'Internal Server Error', 'Something went wrong on our side. Quote the request id when reporting it.', request))
+    })
+
+    app.setNotFoundHandler((request, reply) =>
+      send(reply, problem(404, 'Not Found', `No route for ${request.method} ${request.url.split('?')[0] ?? '/'}.`, request)),
+    )
+  },
+  { name: 'problem-details' },
+)

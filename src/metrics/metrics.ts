@@ -1,0 +1,45 @@
+// One registry per app instance (not prom-client's global one), so tests can build many apps in
+// one process and every app exposes only its own series.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  httpRequestDuration: Histogram<'route' | 'method' | 'status_code'>
+  httpRequests: Counter<'route' | 'method' | 'status_code'>
+  awsCallDuration: Histogram<'service' | 'operation' | 'outcome'>
+  awsCallErrors: Counter<'service' | 'operation' | 'error_code'>
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by route template, method and status code',
+      labelNames: ['route', 'method', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests served, by route template, method and status code',
+      labelNames: ['route', 'method', 'status_code'],
+      registers: [registry],
+    }),
+    awsCallDuration: new Histogram({
+      name: 'aws_call_duration_seconds',
+      help: 'AWS SDK call duration in seconds including retries, by service, operation and outcome',
+      labelNames: ['service', 'operation', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    awsCallErrors: new Counter({
+      name: 'aws_call_errors_total',
+      help: 'AWS SDK calls that failed after retries, by service, operation and error code',
+      labelNames: ['service', 'operation', 'error_code'],
+      registers: [registry],
+    }),
+  }
+}

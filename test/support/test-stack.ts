@@ -1,0 +1,68 @@
+// A whole service for one test file: in-memory dynalite and s3rver on random loopback ports, the
+// table and bucket created, and the real app built against them with a freshly generated key.
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type BuildOptions } from '../../src/app.js'
+import { createAwsClients } from '../../src/aws/clients.js'
+import { loadConfig, type Config } from '../../src/config/config.js'
+import { createResources } from '../../src/setup/create-resources.js'
+import { EMULATOR_CREDENTIALS, startEmulators, type Emulators } from '../../scripts/local/emulators.js'
+
+export const TEST_CREDENTIALS = EMULATOR_CREDENTIALS
+
+export interface TestStack {
+  app: FastifyInstance
+  config: Config
+  apiKey: string
+  emulators: Emulators
+  close(): Promise<void>
+}
+
+export const newApiKey = () => randomBytes(24).toString('base64url')
+
+export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    DYNAMODB_TABLE: 'users-test',
+    S3_BUCKET: 'avatars-test',
+    S3_FORCE_PATH_STYLE: 'true',
+    LOG_LEVEL: 'silent',
+    AWS_MAX_ATTEMPTS: '2',
+    ...overrides,
+  }
+}
+
+export async function startTestStack(
+  env: Record<string, string> = {},
+  options: Omit<BuildOptions, 'aws'> & { endpoints?: { dynamodb?: string; s3?: string } } = {},
+): Promise<TestStack> {
+  const emulators = await startEmulators()
+  const apiKey = newApiKey()
+  const config = loadConfig(testEnvironment({ API_KEYS: apiKey, ...env }))
+  const setupClients = createAwsClients(config.aws, undefined, {
+    dynamodbEndpoint: emulators.dynamoEndpoint,
+    s3Endpoint: emulators.s3Endpoint,
+    credentials: TEST_CREDENTIALS,
+  })
+  await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
+  setupClients.destroy()
+  const app = await buildApp(config, {
+    ...options,
+    aws: {
+      dynamodbEndpoint: options.endpoints?.dynamodb ?? emulators.dynamoEndpoint,
+      s3Endpoint: options.endpoints?.s3 ?? emulators.s3Endpoint,
+      credentials: TEST_CREDENTIALS,
+    },
+  })
+  await app.ready()
+  return {
+    app,
+    config,
+    apiKey,
+    emulators,
+    async close() {
+      await app.close()
+      await emulators.stop()
+    },
+  }
+}
