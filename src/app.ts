@@ -1,8 +1,8 @@
 // The application as a Fastify instance: infrastructure plugins first, then the domain, then
 // routes. It has no side effects beyond what it is given, so tests build as many as they like.
 import { createRequire } from 'node:module'
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { AvatarStorage } from './avatars/avatar-storage.js'
 import { createAwsClients, type AwsOverrides } from './aws/clients.js'
 import type { Config } from './config/config.js'
@@ -11,6 +11,7 @@ import { healthRoutes } from './health/health-routes.js'
 import { Readiness } from './health/readiness.js'
 import { problemDetails } from './http/error-handler.js'
 import { requestContext, requestIdFrom } from './http/request-context.js'
+import { validatorCompiler } from './http/validator-compiler.js'
 import { createMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/metrics-routes.js'
 import { UserRepository } from './users/user-repository.js'
@@ -32,6 +33,7 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
+  loggerInstance?: FastifyBaseLogger
   aws?: AwsOverrides
   now?: () => Date
 }
@@ -47,7 +49,7 @@ export function loggerOptions(config: Config): NonNullable<FastifyServerOptions[
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config) }),
     // requestContext writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFrom,
@@ -55,8 +57,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: config.httpRequestTimeoutSeconds * 1000,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   }).withTypeProvider<TypeBoxTypeProvider>()
-  // TypeBox validates: bodies strictly (no type coercion), query and path values converted.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body is refused with 415 instead of reaching validation.
   app.removeContentTypeParser('text/plain')
 

@@ -39,7 +39,7 @@ export class AvatarStorage {
       : {}
   }
 
-  async createUpload(key: string, contentType: AvatarContentType, now = new Date()): Promise<AvatarUpload> {
+  async createUpload(key: string, contentType: AvatarContentType): Promise<AvatarUpload> {
     const fields = { 'Content-Type': contentType, ...this.encryptionFields }
     // Every field the client must send is also a condition: S3 rejects a form whose values differ.
     const conditions: PresignedPostConditions = [
@@ -53,13 +53,7 @@ export class AvatarStorage {
       Fields: fields,
       Expires: this.options.uploadTtlSeconds,
     })
-    return {
-      method: 'POST',
-      url,
-      fields: signedFields,
-      max_bytes: this.options.maxBytes,
-      expires_at: new Date(now.getTime() + this.options.uploadTtlSeconds * 1000).toISOString(),
-    }
+    return { method: 'POST', url, fields: signedFields, max_bytes: this.options.maxBytes, expires_at: policyExpiration(signedFields) }
   }
 
   downloadUrl(key: string): Promise<string> {
@@ -81,6 +75,13 @@ export class AvatarStorage {
   async delete(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }))
   }
+}
+
+// The instant S3 stops accepting the form is the one written into the signed policy (the SDK
+// rounds it to the second with its own clock), so that is the one reported to the client.
+function policyExpiration(fields: Record<string, string>): string {
+  const policy = JSON.parse(Buffer.from(fields.Policy ?? '', 'base64').toString('utf8')) as { expiration: string }
+  return new Date(policy.expiration).toISOString()
 }
 
 function isNotFound(error: unknown): boolean {

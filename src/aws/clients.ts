@@ -22,6 +22,8 @@ function httpHandler(aws: Config['aws']): NodeHttpHandler {
     httpsAgent: new HttpsAgent(agentOptions),
     connectionTimeout: aws.connectTimeoutMs,
     requestTimeout: aws.requestTimeoutMs,
+    // Without this a stalled request only logs a warning and hangs; with it, it fails and is retried.
+    throwOnRequestTimeout: true,
   })
 }
 

@@ -39,7 +39,7 @@ export class UserService {
     // Object keys carry no personal data: only the random user id.
     const avatarKey = `${AVATAR_KEY_PREFIX}${id}`
     // Presign before writing, so a signing failure leaves nothing behind.
-    const upload = await this.deps.avatars.createUpload(avatarKey, contentType, now)
+    const upload = await this.deps.avatars.createUpload(avatarKey, contentType)
     const email = body.email.trim()
     const record: UserRecord = {
       pk: userKey(id),
@@ -75,7 +75,7 @@ export class UserService {
   // A fresh upload form, for a user who missed the first one or wants a new avatar.
   async renewAvatarUpload(id: string, contentType: AvatarContentType): Promise<AvatarUpload> {
     const avatarKey = `${AVATAR_KEY_PREFIX}${id}`
-    const upload = await this.deps.avatars.createUpload(avatarKey, contentType, this.now())
+    const upload = await this.deps.avatars.createUpload(avatarKey, contentType)
     const updated = await this.deps.repository.renewAvatarUpload(id, contentType, upload.expires_at)
     if (!updated) throw notFound(`No user with id ${id}.`)
     return upload

@@ -34,7 +34,9 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
 
 export async function startTestStack(
   env: Record<string, string> = {},
-  options: Omit<BuildOptions, 'aws'> & { endpoints?: { dynamodb?: string; s3?: string } } = {},
+  // endpoints and appEnv change only what the app sees, e.g. a broken endpoint or a missing table;
+  // the emulators and their table and bucket are set up as usual.
+  options: Omit<BuildOptions, 'aws'> & { endpoints?: { dynamodb?: string; s3?: string }; appEnv?: Record<string, string> } = {},
 ): Promise<TestStack> {
   const emulators = await startEmulators()
   const apiKey = newApiKey()
@@ -46,18 +48,20 @@ export async function startTestStack(
   })
   await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
   setupClients.destroy()
-  const app = await buildApp(config, {
-    ...options,
+  const { appEnv, endpoints, ...buildOptions } = options
+  const appConfig = appEnv ? loadConfig(testEnvironment({ API_KEYS: apiKey, ...env, ...appEnv })) : config
+  const app = await buildApp(appConfig, {
+    ...buildOptions,
     aws: {
-      dynamodbEndpoint: options.endpoints?.dynamodb ?? emulators.dynamoEndpoint,
-      s3Endpoint: options.endpoints?.s3 ?? emulators.s3Endpoint,
+      dynamodbEndpoint: endpoints?.dynamodb ?? emulators.dynamoEndpoint,
+      s3Endpoint: endpoints?.s3 ?? emulators.s3Endpoint,
       credentials: TEST_CREDENTIALS,
     },
   })
   await app.ready()
   return {
     app,
-    config,
+    config: appConfig,
     apiKey,
     emulators,
     async close() {

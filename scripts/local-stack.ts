@@ -1,0 +1,76 @@
+// `npm start`: the whole service on this machine, no AWS account needed. Starts dynalite and
+// s3rver on 127.0.0.1 with data under .local/ (kept across restarts), creates the table and the
+// bucket, makes a local API key on first run unless API_KEYS is set, and serves the API.
+// Every setting of the real service can still be given in the environment.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { buildApp } from '../src/app.js'
+import { createAwsClients } from '../src/aws/clients.js'
+import { ConfigError, loadConfig } from '../src/config/config.js'
+import { installGracefulShutdown } from '../src/lifecycle/graceful-shutdown.js'
+import { createResources } from '../src/setup/create-resources.js'
+import { EMULATOR_CREDENTIALS, startEmulators } from './local/emulators.js'
+
+const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local')
+mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+
+function localApiKey(): string {
+  const keyFile = join(dataDir, 'api-key')
+  if (!existsSync(keyFile)) writeFileSync(keyFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 })
+  return readFileSync(keyFile, 'utf8').trim()
+}
+
+const emulators = await startEmulators({ dataDir })
+const usesLocalKey = !process.env.API_KEYS && !process.env.API_KEYS_FILE
+const env = {
+  HOST: '127.0.0.1',
+  AWS_REGION: 'us-east-1',
+  DYNAMODB_TABLE: 'users',
+  S3_BUCKET: 'user-avatars',
+  S3_FORCE_PATH_STYLE: 'true',
+  // Ctrl-C on a laptop should not wait for a load balancer that is not there.
+  SHUTDOWN_DRAIN_SECONDS: '0',
+  ...process.env,
+  ...(usesLocalKey ? { API_KEYS: localApiKey() } : {}),
+}
+
+let config
+try {
+  config = loadConfig(env)
+} catch (error) {
+  await emulators.stop()
+  if (error instanceof ConfigError) {
+    console.error(error.message)
+    process.exit(1)
+  }
+  throw error
+}
+
+const aws = { dynamodbEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint, credentials: EMULATOR_CREDENTIALS }
+const setupClients = createAwsClients(config.aws, undefined, aws)
+await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
+setupClients.destroy()
+
+const app = await buildApp(config, { aws })
+app.addHook('onClose', async () => {
+  await emulators.stop()
+})
+installGracefulShutdown(app, config.shutdown)
+await app.listen({ port: config.port, host: config.host })
+
+const url = `http://${config.host}:${config.port}`
+const key = usesLocalKey ? config.apiKeys[0] : '<one of your API_KEYS>'
+process.stdout.write(`
+user-api is running on the local stack (data in ${dataDir})
+  API:     ${url}
+  Docs:    ${url}/docs
+  API key: ${usesLocalKey ? `${key} (local only, kept in ${join(dataDir, 'api-key')})` : key}
+
+Try it:
+  curl -s -X POST ${url}/user -H 'X-API-Key: ${key}' -H 'Content-Type: application/json' \\
+    -d '{"name": "Ada Lovelace", "email": "ada@example.com"}'
+  curl -s ${url}/users -H 'X-API-Key: ${key}'
+
+Press Ctrl-C to stop.
+`)
