@@ -1,0 +1,21 @@
+# The dev environment, deployed from the `dev` branch.
+module "user_api" {
+  source = "../../modules/user-api"
+
+  name = "user-api-dev"
+
+  # Throw-away environment: short retention, and everything can be destroyed.
+  deletion_protection              = false
+  force_destroy_avatar_bucket      = true
+  kms_key_deletion_window_days     = 7
+  point_in_time_recovery_days      = 7
+  noncurrent_avatar_retention_days = 7
+
+  cors_allowed_origins       = var.cors_allowed_origins
+  access_log_bucket_name     = var.access_log_bucket_name
+  workload_identity          = var.workload_identity
+  eks_oidc_provider_arn      = var.eks_oidc_provider_arn
+  eks_cluster_name           = var.eks_cluster_name
+  kubernetes_namespace       = var.kubernetes_namespace
+  kubernetes_service_account = var.kubernetes_service_account
+}

@@ -1,0 +1,186 @@
+variable "name" {
+  type        = string
+  description = "Prefix of every resource name, one per environment (e.g. user-api-dev). Lowercase letters, digits and hyphens, at most 24 characters so that derived bucket names stay within 63."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name))
+    error_message = "name must be 3-24 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "avatar_bucket_name" {
+  type        = string
+  description = "Name of the avatar bucket. Null derives a globally unique one: <name>-avatars-<account id>-<region>."
+  default     = null
+
+  validation {
+    # No dots: virtual-hosted-style HTTPS (what presigned URLs use) breaks on dotted bucket names.
+    condition     = var.avatar_bucket_name == null || can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.avatar_bucket_name))
+    error_message = "avatar_bucket_name must be 3-63 lowercase letters, digits or hyphens (no dots)."
+  }
+}
+
+variable "dynamodb_table_name" {
+  type        = string
+  description = "Name of the users table. Null derives <name>-users."
+  default     = null
+
+  validation {
+    condition     = var.dynamodb_table_name == null || can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.dynamodb_table_name))
+    error_message = "dynamodb_table_name must be 3-255 characters of a-z, A-Z, 0-9, '_', '-' and '.'."
+  }
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect the users table from deletion (DynamoDB deletion protection). Turn off only for throw-away environments."
+  default     = true
+}
+
+variable "force_destroy_avatar_bucket" {
+  type        = bool
+  description = "Let terraform destroy delete the avatar bucket with all its objects. Only for throw-away environments."
+  default     = false
+}
+
+variable "kms_key_deletion_window_days" {
+  type        = number
+  description = "Days a scheduled deletion of the customer-managed key can still be cancelled (7-30)."
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_days >= 7 && var.kms_key_deletion_window_days <= 30
+    error_message = "kms_key_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "point_in_time_recovery_days" {
+  type        = number
+  description = "How many days back the users table can be restored to (point-in-time recovery, 1-35)."
+  default     = 35
+
+  validation {
+    condition     = var.point_in_time_recovery_days >= 1 && var.point_in_time_recovery_days <= 35
+    error_message = "point_in_time_recovery_days must be between 1 and 35."
+  }
+}
+
+variable "noncurrent_avatar_retention_days" {
+  type        = number
+  description = "Days an overwritten or deleted avatar version is kept before S3 expires it. Bounds how long an erased user's avatar survives in versioning."
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_avatar_retention_days >= 1
+    error_message = "noncurrent_avatar_retention_days must be at least 1."
+  }
+}
+
+variable "incomplete_upload_expiry_days" {
+  type        = number
+  description = "Days after which S3 aborts an incomplete multipart upload and frees its parts."
+  default     = 1
+
+  validation {
+    condition     = var.incomplete_upload_expiry_days >= 1
+    error_message = "incomplete_upload_expiry_days must be at least 1."
+  }
+}
+
+variable "cors_allowed_origins" {
+  type        = list(string)
+  description = "Browser origins allowed to upload and download avatars with presigned URLs and forms (e.g. https://app.example.com). Empty means no CORS: only non-browser clients can upload."
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for origin in var.cors_allowed_origins :
+      can(regex("^https://[a-z0-9.-]+(:[0-9]+)?$", origin)) || can(regex("^http://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?$", origin))
+    ])
+    error_message = "Each CORS origin must be https://host[:port] (or http://localhost[:port] for development); no wildcards or paths."
+  }
+}
+
+variable "cors_max_age_seconds" {
+  type        = number
+  description = "How long browsers may cache the CORS preflight response."
+  default     = 3000
+
+  validation {
+    condition     = var.cors_max_age_seconds >= 0 && var.cors_max_age_seconds <= 86400
+    error_message = "cors_max_age_seconds must be between 0 and 86400."
+  }
+}
+
+variable "access_log_bucket_name" {
+  type        = string
+  description = "Existing bucket that receives S3 server access logs of the avatar bucket (it must allow logging.s3.amazonaws.com to write). Null disables access logging."
+  default     = null
+}
+
+variable "workload_identity" {
+  type        = string
+  description = "How the service's pods get AWS credentials: irsa (IAM roles for service accounts), pod_identity (EKS Pod Identity) or none (only the managed policy is created; see README for a cluster without either)."
+  default     = "irsa"
+
+  validation {
+    condition     = contains(["irsa", "pod_identity", "none"], var.workload_identity)
+    error_message = "workload_identity must be irsa, pod_identity or none."
+  }
+}
+
+variable "eks_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the cluster's IAM OIDC provider (arn:<partition>:iam::<account>:oidc-provider/<issuer>). Required when workload_identity is irsa."
+  default     = null
+
+  validation {
+    condition     = var.workload_identity != "irsa" || can(regex("^arn:[a-z-]+:iam::[0-9]+:oidc-provider/.+$", var.eks_oidc_provider_arn))
+    error_message = "With workload_identity = irsa, eks_oidc_provider_arn must be the ARN of the cluster's IAM OIDC provider."
+  }
+}
+
+variable "eks_cluster_name" {
+  type        = string
+  description = "Name of the EKS cluster the Pod Identity association is created in. Required when workload_identity is pod_identity."
+  default     = null
+
+  validation {
+    condition     = var.workload_identity != "pod_identity" || can(regex("^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$", var.eks_cluster_name))
+    error_message = "With workload_identity = pod_identity, eks_cluster_name must be the name of an EKS cluster."
+  }
+}
+
+variable "kubernetes_namespace" {
+  type        = string
+  description = "Namespace the chart is installed in; the role trusts only this namespace."
+  default     = "user-api"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.kubernetes_namespace))
+    error_message = "kubernetes_namespace must be a valid Kubernetes namespace name."
+  }
+}
+
+variable "kubernetes_service_account" {
+  type        = string
+  description = "Service account the chart's pods run as; the role trusts only this service account."
+  default     = "user-api"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.kubernetes_service_account))
+    error_message = "kubernetes_service_account must be a valid Kubernetes service account name."
+  }
+}
+
+variable "iam_role_permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary to set on the service role, if the platform requires one. Null sets none."
+  default     = null
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to every resource of the module, on top of the provider's default tags."
+  default     = {}
+}
