@@ -36,6 +36,7 @@ export interface BuildOptions {
   loggerInstance?: FastifyBaseLogger
   aws?: AwsOverrides
   now?: () => Date
+  readinessCacheMs?: number
 }
 
 export function loggerOptions(config: Config): NonNullable<FastifyServerOptions['logger']> {
@@ -67,7 +68,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clients.destroy()
   })
 
-  const readiness = new Readiness(clients.dynamo, config.table, app.log)
+  const readiness = new Readiness(clients.dynamo, config.table, app.log, options.readinessCacheMs)
   app.decorate('readiness', readiness)
 
   await app.register(requestContext, { metrics })

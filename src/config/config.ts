@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
+import { describeValidationErrors } from '../validation/validation-errors.js'
 import { EnvironmentSchema, type Environment } from './config-schema.js'
 
 export const MIN_API_KEY_LENGTH = 32
@@ -54,10 +55,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
   const candidate = Value.Default(EnvironmentSchema, Value.Convert(EnvironmentSchema, relevant))
   const problems: string[] = []
   if (!checkEnvironment.Check(candidate)) {
-    for (const error of checkEnvironment.Errors(candidate)) {
-      const variable = error.instancePath.replace(/^\//, '')
-      const received = relevant[variable] === undefined ? 'is not set' : `was ${JSON.stringify(relevant[variable])}`
-      problems.push(`${variable}: ${error.message} (${received})`)
+    for (const { field, message } of describeValidationErrors([...checkEnvironment.Errors(candidate)])) {
+      const variable = field.replace(/^\//, '')
+      const received = relevant[variable] === undefined ? '' : ` (was ${JSON.stringify(relevant[variable])})`
+      problems.push(`${variable}: ${message}${received}`)
     }
   }
   const settings = candidate as Environment

@@ -4,48 +4,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../aws/aws-errors.js'
+import { describeValidationErrors, type ValidationIssue } from '../validation/validation-errors.js'
 import type { Problem } from './problem-schema.js'
 import { HttpProblem } from './problems.js'
 
 export const RETRY_AFTER_SECONDS = 2
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
-interface ValidationIssue {
-  instancePath?: string
-  keyword?: string
-  message?: string
-  params?: Record<string, unknown>
-}
+const PATTERN_MESSAGES = { '/name': 'must be 1-100 characters after trimming, without control characters' }
 
-// One entry per invalid field, in words a client developer can act on.
 function validationErrors(issues: readonly ValidationIssue[], context: string | undefined): NonNullable<Problem['errors']> {
   const prefix = context === 'querystring' ? '/query' : context === 'params' ? '/path' : ''
-  const byField = new Map<string, ValidationIssue[]>()
-  const add = (field: string, issue: ValidationIssue) => {
-    const key = `${prefix}${field}` || '/'
-    byField.set(key, [...(byField.get(key) ?? []), issue])
-  }
-  for (const issue of issues) {
-    const names = (issue.params?.additionalProperties ?? issue.params?.requiredProperties) as string[] | undefined
-    // TypeBox reports an unknown property twice, as a `false` schema and as additionalProperties.
-    if (issue.keyword === 'boolean') continue
-    if (names && (issue.keyword === 'additionalProperties' || issue.keyword === 'required')) {
-      for (const name of names) add(`${issue.instancePath ?? ''}/${name}`, issue)
-    } else {
-      add(issue.instancePath ?? '', issue)
-    }
-  }
-  return [...byField].map(([field, fieldIssues]) => ({ field, message: describe(field, fieldIssues) }))
-}
-
-function describe(field: string, issues: readonly ValidationIssue[]): string {
-  const allowed = issues.filter((issue) => issue.keyword === 'const').map((issue) => String(issue.params?.allowedValue))
-  if (allowed.length > 0) return `must be one of: ${allowed.join(', ')}`
-  const issue = issues[0]
-  if (issue?.keyword === 'additionalProperties') return 'is not an allowed field'
-  if (issue?.keyword === 'required') return 'is required'
-  if (issue?.keyword === 'pattern' && field === '/name') return 'must be 1-100 characters after trimming, without control characters'
-  return issue?.message ?? 'is invalid'
+  return describeValidationErrors(issues, PATTERN_MESSAGES).map(({ field, message }) => ({ field: `${prefix}${field}` || '/', message }))
 }
 
 function problem(status: number, title: string, detail: string, request: FastifyRequest): Problem {

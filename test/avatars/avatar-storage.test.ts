@@ -1,0 +1,61 @@
+// What the presigned upload and download look like, checked without a server: the details real
+// S3 enforces and the emulators do not (see ../shared/TOOLING.md, presigning pitfalls).
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { AvatarStorage } from '../../src/avatars/avatar-storage.js'
+import { createS3Client } from '../../src/aws/clients.js'
+
+const aws = { region: 'eu-west-1', connectTimeoutMs: 1000, requestTimeoutMs: 1000, maxAttempts: 1, s3ForcePathStyle: false }
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example-secret-for-signing-only' }
+const options = { bucket: 'user-avatars', maxBytes: 1024, uploadTtlSeconds: 600, downloadTtlSeconds: 300 }
+const kmsKeyId = 'arn:aws:kms:eu-west-1:000000000000:key/00000000-0000-0000-0000-000000000000'
+
+function storage(extra: { kmsKeyId?: string } = {}) {
+  return new AvatarStorage(createS3Client(aws, { credentials }), { ...options, ...extra })
+}
+
+function policyOf(fields: Record<string, string>): { expiration: string; conditions: unknown[] } {
+  return JSON.parse(Buffer.from(fields.Policy ?? '', 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] }
+}
+
+describe('AvatarStorage presigning', () => {
+  it('signs a POST policy that pins size, content type, key and bucket', async () => {
+    const before = Date.now()
+    const upload = await storage().createUpload('avatars/some-id', 'image/jpeg')
+    assert.equal(upload.method, 'POST')
+    assert.equal(upload.url, 'https://user-avatars.s3.eu-west-1.amazonaws.com/')
+    assert.equal(upload.max_bytes, 1024)
+    assert.equal(upload.fields.key, 'avatars/some-id')
+    assert.equal(upload.fields['Content-Type'], 'image/jpeg')
+    const policy = policyOf(upload.fields)
+    assert.deepEqual(policy.conditions[0], ['content-length-range', 1, 1024])
+    assert.ok(policy.conditions.some((condition) => JSON.stringify(condition) === '{"Content-Type":"image/jpeg"}'))
+    assert.ok(policy.conditions.some((condition) => JSON.stringify(condition) === '{"key":"avatars/some-id"}'))
+    assert.ok(policy.conditions.some((condition) => JSON.stringify(condition) === '{"bucket":"user-avatars"}'))
+    assert.equal(upload.expires_at, policy.expiration.replace('Z', '.000Z'))
+    const ttl = Date.parse(upload.expires_at) - before
+    assert.ok(ttl > 598_000 && ttl <= 600_000, `expiry ${ttl} ms ahead`)
+  })
+
+  it('requires SSE-KMS with the configured key in the form', async () => {
+    const upload = await storage({ kmsKeyId }).createUpload('avatars/some-id', 'image/png')
+    assert.equal(upload.fields['x-amz-server-side-encryption'], 'aws:kms')
+    assert.equal(upload.fields['x-amz-server-side-encryption-aws-kms-key-id'], kmsKeyId)
+    const conditions = JSON.stringify(policyOf(upload.fields).conditions)
+    assert.ok(conditions.includes('{"x-amz-server-side-encryption":"aws:kms"}'))
+    assert.ok(conditions.includes(`{"x-amz-server-side-encryption-aws-kms-key-id":"${kmsKeyId}"}`))
+  })
+
+  it('adds no encryption fields without a key', async () => {
+    const upload = await storage().createUpload('avatars/some-id', 'image/png')
+    assert.ok(!Object.keys(upload.fields).some((name) => name.startsWith('x-amz-server-side-encryption')))
+  })
+
+  it('presigns downloads without a checksum of an empty body and with the configured lifetime', async () => {
+    const url = new URL(await storage().downloadUrl('avatars/some-id'))
+    assert.equal(url.pathname, '/avatars/some-id')
+    assert.equal(url.searchParams.get('X-Amz-Expires'), '300')
+    for (const name of url.searchParams.keys()) assert.doesNotMatch(name, /checksum/i)
+    assert.equal(url.searchParams.get('x-id'), 'GetObject')
+  })
+})

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError, loadConfig } from '../../src/config/config.js'
+
+const key = (character: string) => character.repeat(40)
+const minimal = { AWS_REGION: 'eu-west-1', DYNAMODB_TABLE: 'users', S3_BUCKET: 'user-avatars', API_KEYS: key('a') }
+const noFiles = (path: string): string => {
+  throw Object.assign(new Error(`unexpected read of ${path}`), { code: 'ENOENT' })
+}
+
+function problemsOf(env: NodeJS.ProcessEnv, readFile = noFiles): string[] {
+  try {
+    loadConfig(env, readFile)
+  } catch (error) {
+    assert.ok(error instanceof ConfigError)
+    return [...error.problems]
+  }
+  assert.fail('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig(minimal, noFiles)
+    assert.equal(config.port, 8000)
+    assert.equal(config.host, '0.0.0.0')
+    assert.equal(config.avatars.maxBytes, 5 * 1024 * 1024)
+    assert.equal(config.avatars.uploadTtlSeconds, 900)
+    assert.equal(config.avatars.kmsKeyId, undefined)
+    assert.equal(config.logLevel, 'info')
+    assert.deepEqual(config.shutdown, { drainSeconds: 5, timeoutSeconds: 10 })
+    assert.deepEqual(config.aws, { region: 'eu-west-1', connectTimeoutMs: 1000, requestTimeoutMs: 3000, maxAttempts: 3, s3ForcePathStyle: false })
+  })
+
+  it('converts and validates numbers and booleans', () => {
+    const config = loadConfig({ ...minimal, PORT: '9000', AVATAR_MAX_BYTES: '1024', S3_FORCE_PATH_STYLE: 'true', S3_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:000000000000:key/example' }, noFiles)
+    assert.equal(config.port, 9000)
+    assert.equal(config.avatars.maxBytes, 1024)
+    assert.equal(config.aws.s3ForcePathStyle, true)
+    assert.match(config.avatars.kmsKeyId ?? '', /^arn:aws:kms/)
+  })
+
+  it('lists every problem at once, naming each variable', () => {
+    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', S3_BUCKET: 'Bad_Bucket', AWS_MAX_ATTEMPTS: '0', SHUTDOWN_DRAIN_SECONDS: '-1' })
+    assert.ok(problems.includes('LOG_LEVEL: must be one of: fatal, error, warn, info, debug, trace, silent (was "loud")'), problems.join(' | '))
+    const variables = problems.map((problem) => problem.split(':')[0])
+    for (const variable of ['PORT', 'LOG_LEVEL', 'S3_BUCKET', 'AWS_MAX_ATTEMPTS', 'SHUTDOWN_DRAIN_SECONDS', 'AWS_REGION', 'DYNAMODB_TABLE', 'API_KEYS or API_KEYS_FILE']) {
+      assert.ok(variables.includes(variable), `${variable} in ${problems.join(' | ')}`)
+    }
+  })
+
+  it('refuses keys shorter than 32 characters without quoting them', () => {
+    const shortKey = 'short-key-1234'
+    const problems = problemsOf({ ...minimal, API_KEYS: `${key('b')},${shortKey}` })
+    assert.equal(problems.length, 1)
+    assert.match(problems[0] ?? '', /1 key\(s\) shorter than 32/)
+    assert.ok(!problems.join().includes(shortKey))
+  })
+
+  it('merges API_KEYS with API_KEYS_FILE, ignoring blank lines, comments and duplicates', () => {
+    const file = `# rotated on deploy\n${key('c')}\n\n${key('d')}\r\n${key('a')}\n`
+    const config = loadConfig({ ...minimal, API_KEYS_FILE: '/run/secrets/api-keys' }, (path) => {
+      assert.equal(path, '/run/secrets/api-keys')
+      return file
+    })
+    assert.deepEqual(config.apiKeys, [key('a'), key('c'), key('d')])
+  })
+
+  it('reports an unreadable key file', () => {
+    const problems = problemsOf({ ...minimal, API_KEYS: undefined, API_KEYS_FILE: '/missing' })
+    assert.deepEqual(problems, ['API_KEYS_FILE: cannot read /missing (ENOENT)'])
+  })
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ ...minimal, PORT: '', S3_KMS_KEY_ID: '  ' }, noFiles)
+    assert.equal(config.port, 8000)
+    assert.equal(config.avatars.kmsKeyId, undefined)
+  })
+})

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { authed } from '../support/http.js'
+import { startTestStack, type TestStack } from '../support/test-stack.js'
+
+describe('operations endpoints', () => {
+  let stack: TestStack
+  before(async () => {
+    stack = await startTestStack({}, { readinessCacheMs: 0 })
+  })
+  after(async () => {
+    await stack.close()
+  })
+
+  it('reports liveness and readiness, and readiness turns 503 while draining', async () => {
+    assert.deepEqual((await stack.app.inject('/healthz')).json(), { status: 'ok' })
+    assert.equal((await stack.app.inject('/readyz')).statusCode, 200)
+    stack.app.readiness.draining = true
+    try {
+      const draining = await stack.app.inject('/readyz')
+      assert.equal(draining.statusCode, 503)
+      assert.deepEqual(draining.json(), { status: 'not ready', reason: 'draining' })
+      assert.equal((await stack.app.inject('/healthz')).statusCode, 200, 'liveness is unaffected')
+    } finally {
+      stack.app.readiness.draining = false
+    }
+  })
+
+  it('keeps a valid incoming X-Request-Id and replaces an unsafe one', async () => {
+    const kept = await stack.app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123.def' } })
+    assert.equal(kept.headers['x-request-id'], 'abc-123.def')
+    const replaced = await stack.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\u0007<script>' } })
+    assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+    const problem = await stack.app.inject({ url: '/nowhere', headers: { 'x-request-id': 'trace-me' } })
+    assert.equal(problem.statusCode, 404)
+    assert.equal(problem.headers['x-request-id'], 'trace-me')
+    assert.equal(problem.json<{ request_id: string }>().request_id, 'trace-me')
+  })
+
+  it('exposes request and AWS call metrics by route, method and status in Prometheus format', async () => {
+    const client = authed(stack.app, stack.apiKey)
+    await client.register('Metric', 'metric@example.com')
+    await client.get('/users')
+    await client.get(`/users/${crypto.randomUUID()}`)
+    const response = await stack.app.inject('/metrics')
+    assert.equal(response.statusCode, 200)
+    assert.match(String(response.headers['content-type']), /^text\/plain/)
+    const text = response.body
+    assert.match(text, /http_request_duration_seconds_bucket\{le="0\.005",route="\/user",method="POST",status_code="201"\}/)
+    assert.match(text, /http_requests_total\{route="\/users\/:id",method="GET",status_code="404"\} 1/)
+    assert.match(text, /aws_call_duration_seconds_count\{service="dynamodb",operation="PutItem",outcome="success"\} [1-9]/)
+    assert.match(text, /aws_call_duration_seconds_count\{service="dynamodb",operation="Scan",outcome="success"\} 1/)
+    assert.match(text, /process_cpu_seconds_total/)
+    assert.match(text, /nodejs_eventloop_lag_seconds/)
+  })
+
+  it('publishes an OpenAPI 3.1 document that describes security, every status code and schema', async () => {
+    const document = (await stack.app.inject('/openapi.json')).json<{
+      openapi: string
+      components: { securitySchemes: Record<string, { type: string; in: string; name: string }> }
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }> }>>
+    }>()
+    assert.equal(document.openapi, '3.1.0')
+    assert.deepEqual(document.components.securitySchemes.apiKey, { type: 'apiKey', in: 'header', name: 'X-API-Key' })
+    const expected: Record<string, string[]> = {
+      'post /user': ['201', '400', '401', '409', '413', '415', '500', '503'],
+      'get /users': ['200', '400', '401', '500', '503'],
+      'get /users/{id}': ['200', '400', '401', '404', '500', '503'],
+      'delete /users/{id}': ['204', '400', '401', '404', '500', '503'],
+    }
+    for (const [operation, statuses] of Object.entries(expected)) {
+      const [method, path] = operation.split(' ') as [string, string]
+      const described = document.paths[path]?.[method]
+      assert.ok(described, `${operation} is documented`)
+      assert.deepEqual(Object.keys(described.responses).sort(), statuses.sort(), operation)
+      assert.deepEqual(described.security, [{ apiKey: [] }], `${operation} requires the key`)
+    }
+    const created = document.paths['/user']?.post?.responses['201']?.content?.['application/json']?.schema
+    assert.deepEqual(Object.keys(created?.properties ?? {}).sort(), ['avatar_upload', 'user'])
+    assert.equal(document.paths['/healthz']?.get?.security, undefined)
+    assert.equal((await stack.app.inject('/docs/')).statusCode, 200)
+  })
+})
