@@ -1,0 +1,287 @@
+// Policies over the parsed workflows that catch real regressions: a job without a timeout or with
+// more permissions than it needs, a deployment that could run from the wrong branch or outside its
+// environment, a Slack job that misses outcomes, a static AWS key, an unpinned action.
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { test } from 'node:test'
+import { parse } from 'yaml'
+import {
+  githubDirectory,
+  loadCompositeActions,
+  loadWorkflows,
+  needsOf,
+  repositoryRoot,
+  runCommand,
+  stepsUsing,
+  type Job,
+  type Permissions,
+} from './workflows.js'
+
+const workflows = loadWorkflows()
+const jobs = workflows.flatMap((workflow) =>
+  Object.entries(workflow.data.jobs).map(([id, job]) => ({ key: `${basename(workflow.path)}:${id}`, id, job, workflow })),
+)
+const notifyAction = './.github/actions/notify-slack'
+
+// The few jobs that may write anything, and exactly what. Every other job reads at most.
+const writeAllowList: Record<string, string[]> = {
+  'delivery.yml:image': ['id-token', 'packages'], // push to GHCR, keyless cosign signature
+  'delivery.yml:codeql': ['security-events'], // upload code-scanning results
+  'delivery.yml:terraform-plan': ['id-token', 'pull-requests'], // AWS via OIDC, plan comment
+  'delivery.yml:deploy': ['id-token'], // AWS via OIDC
+  'delivery.yml:promotion-pr': ['pull-requests'],
+  'promote.yml:promotion-pr': ['pull-requests'],
+}
+
+function writeScopes(job: Job): string[] {
+  if (typeof job.permissions !== 'object') return ['<not an explicit map>']
+  return Object.entries(job.permissions)
+    .filter(([, level]) => level === 'write')
+    .map(([scope]) => scope)
+    .sort()
+}
+
+test('there are workflows to check', () => {
+  assert.ok(workflows.some((workflow) => basename(workflow.path) === 'delivery.yml'))
+  assert.ok(jobs.length >= 10)
+})
+
+test('every workflow grants nothing by default and has a concurrency group', () => {
+  for (const workflow of workflows) {
+    assert.deepEqual(workflow.data.permissions, {}, `${workflow.path}: top-level permissions must be {}`)
+    assert.ok(workflow.data.concurrency, `${workflow.path}: concurrency missing`)
+  }
+})
+
+test('every job has a timeout and explicit permissions', () => {
+  for (const { key, job } of jobs) {
+    const timeout = job['timeout-minutes']
+    assert.ok(typeof timeout === 'number' && timeout > 0 && timeout <= 60, `${key}: timeout-minutes must be 1-60, is ${String(timeout)}`)
+    assert.ok(job.permissions !== undefined && typeof job.permissions === 'object', `${key}: permissions must be an explicit map`)
+  }
+})
+
+test('only the allow-listed jobs can write, and only what they need', () => {
+  for (const { key, job } of jobs) {
+    assert.deepEqual(writeScopes(job), writeAllowList[key] ?? [], `${key}: write permissions`)
+  }
+  for (const key of Object.keys(writeAllowList)) {
+    assert.ok(jobs.some((job) => job.key === key), `allow-list entry ${key} names no job`)
+  }
+  const contentsOrPackages = jobs.filter(({ job }) => writeScopes(job).some((scope) => scope === 'contents' || scope === 'packages'))
+  assert.deepEqual(contentsOrPackages.map(({ key }) => key), ['delivery.yml:image'])
+})
+
+test('no workflow runs untrusted code with secrets (pull_request_target, workflow_run)', () => {
+  for (const workflow of workflows) {
+    const triggers = typeof workflow.data.on === 'object' && workflow.data.on !== null ? Object.keys(workflow.data.on) : [String(workflow.data.on)]
+    assert.ok(!triggers.includes('pull_request_target') && !triggers.includes('workflow_run'), `${workflow.path}: ${triggers.join(', ')}`)
+  }
+})
+
+test('run blocks take values from env, never from ${{ }} (no script injection)', () => {
+  const steps = [
+    ...jobs.flatMap(({ key, job }) => (job.steps ?? []).map((step) => ({ where: key, step }))),
+    ...loadCompositeActions().flatMap((action) => action.data.runs.steps.map((step) => ({ where: action.path, step }))),
+  ]
+  const offending = steps.filter(({ step }) => step.run?.includes('${{')).map(({ where, step }) => `${where}: ${step.run ?? ''}`)
+  assert.deepEqual(offending, [])
+})
+
+test('checkouts do not leave the token in .git/config', () => {
+  for (const { key, job } of jobs) {
+    for (const step of stepsUsing(job, 'actions/checkout')) {
+      assert.equal(step.with?.['persist-credentials'], false, `${key}: checkout without persist-credentials: false`)
+    }
+  }
+})
+
+// ───────────── Deployments ─────────────
+
+const delivery = workflows.find((workflow) => basename(workflow.path) === 'delivery.yml')!
+const targetJob = delivery.data.jobs.target!
+
+async function target(event: string, ref: string, baseRef = ''): Promise<{ deploy: string; plan: string }> {
+  const script = targetJob.steps?.find((step) => step.id === 'target')?.run
+  assert.ok(script, 'the target job maps branches with a run step of id "target"')
+  const directory = await mkdtemp(join(tmpdir(), 'github-output-'))
+  try {
+    const output = join(directory, 'output')
+    const result = await runCommand('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', script], {
+      env: { EVENT_NAME: event, REF: ref, BASE_REF: baseRef, GITHUB_OUTPUT: output },
+    })
+    assert.equal(result.exitCode, 0, result.stderr)
+    const lines = (await readFile(output, 'utf8')).trim().split('\n')
+    const value = (name: string): string => lines.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '<missing>'
+    return { deploy: value('deploy-environment'), plan: value('plan-environment') }
+  } finally {
+    await rm(directory, { recursive: true, force: true })
+  }
+}
+
+test('branches map to environments: dev -> dev, release -> release, main -> prod, pushes only', async () => {
+  const cases: [event: string, ref: string, baseRef: string, expected: { deploy: string; plan: string }][] = [
+    ['push', 'refs/heads/dev', '', { deploy: 'dev', plan: '' }],
+    ['push', 'refs/heads/release', '', { deploy: 'release', plan: '' }],
+    ['push', 'refs/heads/main', '', { deploy: 'prod', plan: '' }],
+    ['push', 'refs/heads/feature/main', '', { deploy: '', plan: '' }],
+    ['push', 'refs/heads/maintenance', '', { deploy: '', plan: '' }],
+    ['push', 'refs/tags/main', '', { deploy: '', plan: '' }],
+    ['workflow_dispatch', 'refs/heads/main', '', { deploy: '', plan: '' }],
+    ['pull_request', 'refs/pull/7/merge', 'main', { deploy: '', plan: 'prod' }],
+    ['pull_request', 'refs/pull/8/merge', 'feature/x', { deploy: '', plan: '' }],
+  ]
+  const results = await Promise.all(cases.map(([event, ref, baseRef]) => target(event, ref, baseRef)))
+  cases.forEach(([event, ref, baseRef, expected], index) => {
+    assert.deepEqual(results[index], expected, `${event} ${ref} ${baseRef}`)
+  })
+})
+
+test('deployments run only on a push, in the environment of their branch, after every check', () => {
+  const deployJobs = jobs.filter(({ job }) => job.environment !== undefined)
+  assert.deepEqual(deployJobs.map(({ key }) => key), ['delivery.yml:deploy'], 'only the deploy job may use an environment')
+  const deploy = deployJobs[0]!.job
+  const environment = typeof deploy.environment === 'string' ? deploy.environment : deploy.environment?.name
+  assert.equal(environment, '${{ needs.target.outputs.deploy-environment }}')
+  assert.match(deploy.if ?? '', /github\.event_name == 'push'/)
+  assert.match(deploy.if ?? '', /needs\.target\.outputs\.deploy-environment != ''/)
+  assert.doesNotMatch(deploy.if ?? '', /always\(\)|failure\(\)|cancelled\(\)/, 'a deployment must not run after a failed check')
+
+  const notGating = new Set(['deploy', 'terraform-plan', 'promotion-pr', 'notify'])
+  const checks = Object.keys(delivery.data.jobs).filter((id) => !notGating.has(id))
+  assert.deepEqual([...needsOf(deploy)].sort(), checks.sort(), 'deploy must need every check job')
+
+  const concurrency = deploy.concurrency
+  assert.ok(typeof concurrency === 'object', 'deploy needs a per-environment concurrency group')
+  assert.equal(concurrency.group, 'deploy-${{ needs.target.outputs.deploy-environment }}')
+  assert.equal(concurrency['cancel-in-progress'], false, 'a running deployment must never be cancelled')
+})
+
+test('the deploy job rolls out by digest atomically, smoke-tests, and rolls back on failure', () => {
+  const steps = delivery.data.jobs.deploy!.steps ?? []
+  const script = steps.map((step) => step.run ?? '').join('\n')
+  assert.match(script, /helm upgrade --install/)
+  // --rollback-on-failure is Helm 4's name for Helm 3's --atomic.
+  for (const flag of ['--rollback-on-failure', '--wait', 'image.digest="\\$IMAGE_DIGEST"', 'values-\\$ENVIRONMENT.yaml', 'terraform-values.json']) {
+    assert.match(script, new RegExp(flag), `helm upgrade must use ${flag}`)
+  }
+  assert.match(script, /smoke-test\.sh/)
+  const rollback = steps.find((step) => step.run?.includes('helm rollback'))
+  assert.match(rollback?.if ?? '', /failure\(\)/)
+})
+
+test('every environment a branch can deploy has its Terraform root and Helm values', () => {
+  for (const environment of ['dev', 'release', 'prod']) {
+    assert.ok(existsSync(join(repositoryRoot, 'terraform', 'environments', environment)), `terraform/environments/${environment}`)
+    assert.ok(existsSync(join(githubDirectory, 'deploy', `values-${environment}.yaml`)), `.github/deploy/values-${environment}.yaml`)
+  }
+})
+
+// ───────────── AWS access ─────────────
+
+test('no workflow or action uses static AWS keys', () => {
+  const staticKey = /aws-access-key-id|aws-secret-access-key|aws_access_key_id|aws_secret_access_key|aws_session_token/i
+  for (const file of [...workflows, ...loadCompositeActions()]) {
+    assert.doesNotMatch(file.text, staticKey, `${file.path} mentions a static AWS key`)
+  }
+})
+
+test('AWS is reached through OIDC role assumption only', () => {
+  const awsJobs = jobs.filter(({ job }) => stepsUsing(job, 'aws-actions/configure-aws-credentials').length > 0)
+  assert.deepEqual(awsJobs.map(({ key }) => key).sort(), ['delivery.yml:deploy', 'delivery.yml:terraform-plan'])
+  for (const { key, job } of awsJobs) {
+    assert.equal((job.permissions as Permissions)['id-token'], 'write', `${key}: OIDC needs id-token: write`)
+    for (const step of stepsUsing(job, 'aws-actions/configure-aws-credentials')) {
+      assert.ok(step.with?.['role-to-assume'], `${key}: role-to-assume missing`)
+    }
+  }
+})
+
+// ───────────── Slack ─────────────
+
+test('each workflow ends in one Slack job that always runs after every other job', () => {
+  for (const workflow of workflows) {
+    const ids = Object.keys(workflow.data.jobs)
+    const notifiers = ids.filter((id) => stepsUsing(workflow.data.jobs[id]!, notifyAction).length > 0)
+    assert.equal(notifiers.length, 1, `${workflow.path}: exactly one job must notify Slack`)
+    const notifier = workflow.data.jobs[notifiers[0]!]!
+    assert.equal(notifier.if, 'always()', `${workflow.path}: the Slack job must run if: always()`)
+    assert.deepEqual([...needsOf(notifier)].sort(), ids.filter((id) => id !== notifiers[0]).sort(), `${workflow.path}: the Slack job must need every other job`)
+    const step = stepsUsing(notifier, notifyAction)[0]!
+    assert.equal(step.with?.needs, '${{ toJSON(needs) }}', 'the combined result is computed from all needed jobs')
+    assert.equal(step.with['webhook-url'], '${{ secrets.SLACK_WEBHOOK_URL }}')
+  }
+})
+
+test('the Slack action is skipped, not failed, without a webhook, and posts with slack-github-action', () => {
+  const action = loadCompositeActions().find((candidate) => candidate.path.includes('notify-slack'))!
+  const steps = action.data.runs.steps
+  const send = steps.find((step) => step.uses?.startsWith('slackapi/slack-github-action@'))
+  assert.ok(send, 'sends with slackapi/slack-github-action')
+  assert.equal(send.if, "inputs.webhook-url != ''")
+  assert.equal(send.with?.['webhook-type'], 'incoming-webhook')
+  assert.equal(send.with.webhook, '${{ inputs.webhook-url }}')
+  assert.ok(steps.some((step) => step.if === "inputs.webhook-url == ''" && step.run?.includes('::notice')))
+  assert.equal(action.data.inputs?.['webhook-url']?.required, false)
+})
+
+// ───────────── Pinning ─────────────
+
+interface RecordedAction {
+  version: string
+  commit: string
+  inputs: string[]
+}
+const recordedActions = JSON.parse(readFileSync(new URL('./action-inputs.json', import.meta.url), 'utf8')) as Record<string, RecordedAction>
+
+function usesLines(): { where: string; line: string }[] {
+  return [...workflows, ...loadCompositeActions()].flatMap((file) =>
+    file.text
+      .split('\n')
+      .filter((line) => /^\s*(-\s+)?uses:/.test(line))
+      .map((line) => ({ where: file.path, line: line.trim().replace(/^-\s+/, '') })),
+  )
+}
+
+test('every action is pinned to a full commit SHA with its version, or to a documented major version', () => {
+  const lines = usesLines()
+  assert.ok(lines.length > 20)
+  for (const { where, line } of lines) {
+    if (line.startsWith('uses: ./')) continue
+    const pinned = /^uses: [\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/.test(line)
+    const major = /^uses: [\w.-]+\/[\w.-]+(\/[\w./-]+)?@v\d+ # .*not verified/.test(line)
+    assert.ok(pinned || major, `${where}: ${line}`)
+  }
+})
+
+test('pinned actions are the verified commits and get only inputs they declare', () => {
+  const steps = [
+    ...jobs.flatMap(({ key, job }) => (job.steps ?? []).map((step) => ({ key, step }))),
+    ...loadCompositeActions().flatMap((action) => action.data.runs.steps.map((step) => ({ key: action.path, step }))),
+  ]
+  for (const { key, step } of steps) {
+    {
+      if (step.uses === undefined || step.uses.startsWith('./')) continue
+      const [action, commit] = step.uses.split('@') as [string, string]
+      const recorded = recordedActions[action]
+      assert.ok(recorded, `${key}: ${action} is not in action-inputs.json; record its inputs from its action.yml`)
+      const unknown = Object.keys(step.with ?? {}).filter((input) => !recorded.inputs.includes(input))
+      assert.deepEqual(unknown, [], `${key}: ${action} has no such inputs`)
+      if (commit === recorded.commit) {
+        const line = usesLines().find((candidate) => candidate.line.includes(`${action}@${commit}`))
+        assert.ok(line?.line.endsWith(`# ${recorded.version}`), `${key}: ${action}@${commit} is ${recorded.version}`)
+      }
+    }
+  }
+})
+
+// ───────────── Dependabot ─────────────
+
+test('Dependabot updates npm, GitHub Actions, Docker and Terraform', () => {
+  const config = parse(readFileSync(join(githubDirectory, 'dependabot.yml'), 'utf8')) as { updates: { 'package-ecosystem': string }[] }
+  const ecosystems = config.updates.map((update) => update['package-ecosystem']).sort()
+  assert.deepEqual(ecosystems, ['docker', 'github-actions', 'npm', 'terraform'])
+})
