@@ -71,7 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const readiness = new Readiness(clients.dynamo, config.table, app.log, options.readinessCacheMs)
   app.decorate('readiness', readiness)
 
-  await app.register(requestContext, { metrics })
+  await app.register(requestContext, { metrics, isDraining: () => readiness.draining })
   await app.register(problemDetails)
   await app.register(openApi, { version })
 

@@ -15,9 +15,14 @@ export function requestIdFrom(request: IncomingMessage): string {
 }
 
 export const requestContext = fastifyPlugin(
-  async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
+  async (app: FastifyInstance, { metrics, isDraining }: { metrics: Metrics; isDraining: () => boolean }) => {
     app.addHook('onRequest', async (request, reply) => {
       reply.header('X-Request-Id', request.id)
+    })
+    // While draining, every response closes its connection: clients reconnect (to another
+    // replica) instead of keeping an idle connection that would hold the shutdown until it times out.
+    app.addHook('onSend', async (_request, reply) => {
+      if (isDraining()) reply.header('Connection', 'close')
     })
     app.addHook('onResponse', async (request, reply) => {
       // The route template keeps label cardinality bounded; unmatched URLs share one label.

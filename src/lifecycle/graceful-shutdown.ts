@@ -9,6 +9,7 @@ export interface ShutdownOptions {
   drainSeconds: number
   timeoutSeconds: number
   exit?: (code: number) => void
+  signals?: readonly NodeJS.Signals[]
 }
 
 export function installGracefulShutdown(app: FastifyInstance, options: ShutdownOptions): (signal: string) => Promise<void> {
@@ -43,7 +44,7 @@ export function installGracefulShutdown(app: FastifyInstance, options: ShutdownO
     }
   }
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of options.signals ?? (['SIGTERM', 'SIGINT'] as const)) {
     process.on(signal, () => void shutdown(signal))
   }
   return shutdown

@@ -36,7 +36,12 @@ export async function startTestStack(
   env: Record<string, string> = {},
   // endpoints and appEnv change only what the app sees, e.g. a broken endpoint or a missing table;
   // the emulators and their table and bucket are set up as usual.
-  options: Omit<BuildOptions, 'aws'> & { endpoints?: { dynamodb?: string; s3?: string }; appEnv?: Record<string, string> } = {},
+  options: Omit<BuildOptions, 'aws'> & {
+    endpoints?: { dynamodb?: string; s3?: string }
+    appEnv?: Record<string, string>
+    // Extra routes a test needs (e.g. a deliberately slow one), added before the app is ready.
+    extraRoutes?: (app: FastifyInstance) => void
+  } = {},
 ): Promise<TestStack> {
   const emulators = await startEmulators()
   const apiKey = newApiKey()
@@ -48,7 +53,7 @@ export async function startTestStack(
   })
   await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
   setupClients.destroy()
-  const { appEnv, endpoints, ...buildOptions } = options
+  const { appEnv, endpoints, extraRoutes, ...buildOptions } = options
   const appConfig = appEnv ? loadConfig(testEnvironment({ API_KEYS: apiKey, ...env, ...appEnv })) : config
   const app = await buildApp(appConfig, {
     ...buildOptions,
@@ -58,6 +63,7 @@ export async function startTestStack(
       credentials: TEST_CREDENTIALS,
     },
   })
+  extraRoutes?.(app)
   await app.ready()
   return {
     app,
