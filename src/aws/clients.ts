@@ -34,20 +34,20 @@ interface ObservableClient {
 }
 
 // Times every call (retries included) and counts failures, by service and operation.
-function observe(client: ObservableClient, service: string, metrics: Metrics | undefined): void {
+function observe(client: ObservableClient, awsService: string, metrics: Metrics | undefined): void {
   if (!metrics) return
   const middleware =
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
     async (args: unknown): Promise<unknown> => {
       const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '')
-      const stopTimer = metrics.awsCallDuration.startTimer({ service, operation })
+      const stopTimer = metrics.awsCallDuration.startTimer({ aws_service: awsService, operation })
       try {
         const result = await next(args)
         stopTimer({ outcome: 'success' })
         return result
       } catch (error) {
         stopTimer({ outcome: 'error' })
-        metrics.awsCallErrors.inc({ service, operation, error_code: awsErrorCode(error) })
+        metrics.awsCallErrors.inc({ aws_service: awsService, operation, error_code: awsErrorCode(error) })
         throw error
       }
     }

@@ -1,3 +1,5 @@
+// AWS metrics label the AWS service `aws_service`: a plain `service` label would clash with the
+// label Prometheus adds for the scraped Kubernetes Service.
 // One registry per app instance (not prom-client's global one), so tests can build many apps in
 // one process and every app exposes only its own series.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -6,8 +8,8 @@ export interface Metrics {
   registry: Registry
   httpRequestDuration: Histogram<'route' | 'method' | 'status_code'>
   httpRequests: Counter<'route' | 'method' | 'status_code'>
-  awsCallDuration: Histogram<'service' | 'operation' | 'outcome'>
-  awsCallErrors: Counter<'service' | 'operation' | 'error_code'>
+  awsCallDuration: Histogram<'aws_service' | 'operation' | 'outcome'>
+  awsCallErrors: Counter<'aws_service' | 'operation' | 'error_code'>
 }
 
 export function createMetrics(): Metrics {
@@ -30,15 +32,15 @@ export function createMetrics(): Metrics {
     }),
     awsCallDuration: new Histogram({
       name: 'aws_call_duration_seconds',
-      help: 'AWS SDK call duration in seconds including retries, by service, operation and outcome',
-      labelNames: ['service', 'operation', 'outcome'],
+      help: 'AWS SDK call duration in seconds including retries, by AWS service, operation and outcome',
+      labelNames: ['aws_service', 'operation', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     awsCallErrors: new Counter({
       name: 'aws_call_errors_total',
-      help: 'AWS SDK calls that failed after retries, by service, operation and error code',
-      labelNames: ['service', 'operation', 'error_code'],
+      help: 'AWS SDK calls that failed after retries, by AWS service, operation and error code',
+      labelNames: ['aws_service', 'operation', 'error_code'],
       registers: [registry],
     }),
   }

@@ -48,8 +48,8 @@ describe('operations endpoints', () => {
     const text = response.body
     assert.match(text, /http_request_duration_seconds_bucket\{le="0\.005",route="\/user",method="POST",status_code="201"\}/)
     assert.match(text, /http_requests_total\{route="\/users\/:id",method="GET",status_code="404"\} 1/)
-    assert.match(text, /aws_call_duration_seconds_count\{service="dynamodb",operation="PutItem",outcome="success"\} [1-9]/)
-    assert.match(text, /aws_call_duration_seconds_count\{service="dynamodb",operation="Scan",outcome="success"\} 1/)
+    assert.match(text, /aws_call_duration_seconds_count\{aws_service="dynamodb",operation="PutItem",outcome="success"\} [1-9]/)
+    assert.match(text, /aws_call_duration_seconds_count\{aws_service="dynamodb",operation="Scan",outcome="success"\} 1/)
     assert.match(text, /process_cpu_seconds_total/)
     assert.match(text, /nodejs_eventloop_lag_seconds/)
   })

@@ -1,0 +1,42 @@
+# user-api container image: compiled once with dev dependencies, shipped with dist/ and production
+# dependencies only, on the official Node 24 LTS slim image pinned to an exact release.
+# Build:  docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" -t user-api .
+
+FROM node:24.21.0-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency gets to run code at install time; the build needs only tsc.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:24.21.0-bookworm-slim AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:24.21.0-bookworm-slim AS runtime
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/example/user-api
+LABEL org.opencontainers.image.title="user-api" \
+      org.opencontainers.image.description="User registration API on DynamoDB and S3" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.version="${VERSION}"
+ENV NODE_ENV=production \
+    PORT=8000 \
+    HOST=0.0.0.0
+WORKDIR /app
+# Files stay root-owned and read-only to the app user: the process cannot rewrite its own code,
+# and the image runs unchanged with a read-only root filesystem (the app writes only to /tmp).
+COPY --from=production-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The base image's `node` user, given numerically so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+EXPOSE 8000
+# Exec form: node is PID 1 and receives SIGTERM itself, which starts the graceful drain.
+CMD ["node", "dist/server.js"]

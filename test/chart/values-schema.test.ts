@@ -1,0 +1,66 @@
+// values.schema.json and the template guards reject wrong values before anything reaches a cluster.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { chartDirectory, helm } from './helm.js'
+
+const template = (...extra: string[]) => helm(['template', 'user-api', '.', ...extra])
+
+describe('values.schema.json', () => {
+  test('has no remote $ref (helm validates offline)', () => {
+    const text = readFileSync(join(chartDirectory, 'values.schema.json'), 'utf8')
+    for (const [, reference] of text.matchAll(/"\$ref"\s*:\s*"([^"]*)"/g)) {
+      assert.ok(reference?.startsWith('#'), `remote $ref ${reference}`)
+    }
+  })
+
+  test('accepts the defaults', async () => {
+    const result = await template()
+    assert.equal(result.exitCode, 0, result.stderr)
+  })
+
+  const rejected: [string, string[], RegExp][] = [
+    ['a string replica count', ['--set-string', 'replicaCount=2'], /replicaCount/],
+    ['an unknown top-level key', ['--set', 'replicas=2'], /replicas/],
+    ['an unknown nested key (typo)', ['--set', 'autoscaling.maxReplica=3'], /maxReplica/],
+    ['a negative service port', ['--set', 'service.port=-1'], /service|port/],
+    ['a container port above 65535', ['--set', 'containerPort=70000'], /containerPort/],
+    ['the latest tag', ['--set', 'image.tag=latest'], /tag|latest/],
+    ['a malformed digest', ['--set', 'image.digest=sha256:abc'], /digest/],
+    ['a writable root filesystem', ['--set', 'containerSecurityContext.readOnlyRootFilesystem=false'], /readOnlyRootFilesystem/],
+    ['running as root', ['--set', 'podSecurityContext.runAsNonRoot=false'], /runAsNonRoot/],
+    ['an unknown log level', ['--set', 'config.logLevel=verbose'], /logLevel/],
+    ['a chart-created Secret without keys', ['--set', 'apiKeys.create=true'], /keys/],
+    ['an API key shorter than 32 characters', ['--set', 'apiKeys.create=true,apiKeys.keys[0]=short'], /keys/],
+    ['an invalid IRSA role ARN', ['--set', 'serviceAccount.irsaRoleArn=my-role'], /irsaRoleArn/],
+    ['an Ingress host without paths', ['--set-json', 'ingress.hosts=[{"host":"a.example.com","paths":[]}]'], /paths/],
+  ]
+  for (const [title, extra, message] of rejected) {
+    test(`rejects ${title}`, async () => {
+      const result = await template(...extra)
+      assert.notEqual(result.exitCode, 0, `accepted ${extra.join(' ')}`)
+      assert.match(result.stderr, message)
+    })
+  }
+})
+
+describe('template guards', () => {
+  test('a grace period not longer than drain + timeout is refused', async () => {
+    const result = await template('--set', 'terminationGracePeriodSeconds=15')
+    assert.notEqual(result.exitCode, 0)
+    assert.match(result.stderr, /terminationGracePeriodSeconds \(15\) must exceed/)
+  })
+
+  test('minReplicas above maxReplicas is refused', async () => {
+    const result = await template('--set', 'autoscaling.minReplicas=5,autoscaling.maxReplicas=3')
+    assert.notEqual(result.exitCode, 0)
+    assert.match(result.stderr, /minReplicas must not exceed/)
+  })
+
+  test('an HTTPRoute needs a Gateway to attach to', async () => {
+    const result = await template('--set', 'httpRoute.enabled=true')
+    assert.notEqual(result.exitCode, 0)
+    assert.match(result.stderr, /parentRefs/)
+  })
+})
