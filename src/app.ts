@@ -80,7 +80,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const users = new UserService({
     repository,
     avatars,
-    uploadTtlSeconds: config.avatars.uploadTtlSeconds,
     log: app.log,
     ...(options.now ? { now: options.now } : {}),
   })

@@ -1,6 +1,7 @@
 // The one place where failures become HTTP responses: RFC 9457 problem details for every error.
 // Clients get a clear, safe message; the log gets the details (AWS error code and request id,
 // stack) under the same request id the client sees.
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../aws/aws-errors.js'
@@ -61,7 +62,8 @@ export const problemDetails = fastifyPlugin(
         }
         request.log.error({ err: error, ...aws }, 'AWS call failed')
       } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-        return send(reply, problem(error.statusCode, 'Bad Request', error.message, request))
+        // Another client error raised by Fastify itself; its message is written for clients.
+        return send(reply, problem(error.statusCode, STATUS_CODES[error.statusCode] ?? 'Client Error', error.message, request))
       } else {
         request.log.error({ err: error }, 'unhandled error')
       }

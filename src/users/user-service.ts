@@ -20,7 +20,6 @@ const AVATAR_KEY_PREFIX = 'avatars/'
 export interface UserServiceDependencies {
   repository: UserRepository
   avatars: AvatarStorage
-  uploadTtlSeconds: number
   log: FastifyBaseLogger
   now?: () => Date
 }
