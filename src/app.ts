@@ -9,12 +9,12 @@ import type { Config } from './config/config.js'
 import { openApi } from './docs/openapi.js'
 import { healthRoutes } from './health/health-routes.js'
 import { Readiness } from './health/readiness.js'
-import { problemDetails } from './http/error-handler.js'
+import { clientErrorHandler, frameworkErrors, problemDetails } from './http/error-handler.js'
 import { requestContext, requestIdFrom } from './http/request-context.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import { createMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/metrics-routes.js'
-import { UserRepository } from './users/user-repository.js'
+import { UserRepository, staleClaimSeconds } from './users/user-repository.js'
 import { userRoutes } from './users/user-routes.js'
 import { UserService } from './users/user-service.js'
 
@@ -43,7 +43,8 @@ export function loggerOptions(config: Config): NonNullable<FastifyServerOptions[
   return {
     level: config.logLevel,
     // Keys are never logged; request headers are not logged at all, this is a second belt.
-    redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'headers["x-api-key"]'], censor: '[redacted]' },
+    // err.rawPacket: the raw bytes of a request the HTTP parser rejected, key included.
+    redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'headers["x-api-key"]', 'err.rawPacket'], censor: '[redacted]' },
     ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   }
 }
@@ -57,7 +58,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.httpRequestTimeoutSeconds * 1000,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // Node waits up to 60 s for request headers by default, and a body trickled in after them is
+  // held to that same deadline; the request timeout is the limit a client must meet.
+  const requestTimeoutMs = config.httpRequestTimeoutSeconds * 1000
+  if (requestTimeoutMs > 0) app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeoutMs)
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: a text/plain body is refused with 415 instead of reaching validation.
   app.removeContentTypeParser('text/plain')
@@ -76,7 +83,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openApi, { version })
 
   const avatars = new AvatarStorage(clients.s3, config.avatars)
-  const repository = new UserRepository(clients.documents, config.table, app.log)
+  const repository = new UserRepository(clients.documents, config.table, app.log, staleClaimSeconds(config.aws))
   const users = new UserService({
     repository,
     avatars,

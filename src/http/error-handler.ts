@@ -2,6 +2,7 @@
 // Clients get a clear, safe message; the log gets the details (AWS error code and request id,
 // stack) under the same request id the client sees.
 import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../aws/aws-errors.js'
@@ -34,6 +35,30 @@ const CLIENT_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'Bad Request', 'The JSON body is empty.'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'Bad Request', 'The body is not valid JSON.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'Bad Request', 'The Content-Length header does not match the body.'],
+}
+
+// Errors Fastify answers before any hook runs (a malformed escape in the URL, an overlong path
+// parameter): same problem details, and the request id set by hand since no hook has run.
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 400
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : 'The URL is malformed.'
+  void send(reply, problem(status, STATUS_CODES[status] ?? 'Client Error', detail, request), { 'X-Request-Id': request.id })
+}
+
+const CLIENT_ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 }
+
+// Errors of the HTTP parser itself (malformed request, headers too large, a client too slow to
+// send its request): there is no request object, only the socket. The raw bytes of the request
+// are never logged, as they may hold a key.
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400
+  const title = STATUS_CODES[status] ?? 'Bad Request'
+  this.log.debug({ error_code: error.code }, 'client error')
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail: 'The server could not read the request.' })
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
 
 export const problemDetails = fastifyPlugin(

@@ -20,22 +20,23 @@ export function encodeCursor(startKey: StartKey, signingKey: Buffer): string {
   return `${VERSION}.${payload}.${sign(payload, signingKey).toString('base64url')}`
 }
 
+const invalid = () => badRequest('The cursor is invalid or was issued to another client; start again without a cursor.')
+
 export function decodeCursor(cursor: string, signingKey: Buffer): StartKey {
-  const invalid = badRequest('The cursor is invalid or was issued to another client; start again without a cursor.')
   const [version, payload, signature, ...rest] = cursor.split('.')
-  if (version !== VERSION || !payload || !signature || rest.length > 0) throw invalid
+  if (version !== VERSION || !payload || !signature || rest.length > 0) throw invalid()
   const expected = sign(payload, signingKey)
   const given = Buffer.from(signature, 'base64url')
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid()
   let decoded: unknown
   try {
     decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
   } catch {
-    throw invalid
+    throw invalid()
   }
   // Signed by us, but checked anyway: a signing bug must not turn into a malformed DynamoDB key.
-  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid()
   const [partitionKey, userId] = decoded as unknown[]
-  if (typeof userId !== 'string' || !UUID.test(userId) || partitionKey !== `USER#${userId}`) throw invalid
+  if (typeof userId !== 'string' || !UUID.test(userId) || partitionKey !== `USER#${userId}`) throw invalid()
   return { [PARTITION_KEY]: partitionKey, [USER_ID_ATTRIBUTE]: userId }
 }

@@ -1,17 +1,23 @@
 // DynamoDB access for users. Email uniqueness holds without transactions: a conditional PutItem on
 // an EMAIL#<address> claim decides who owns an address, and only the winner writes its USER#<id>
-// record. A claim left behind by a registration that died half-way is taken over once it is older
-// than STALE_CLAIM_SECONDS and no user record points back at it, so an address is never lost.
+// record. A failed registration removes what it wrote; a claim left behind anyway (the process
+// died, or the undo failed too) is taken over once it is stale and no user record points back at
+// it, so an address is never lost.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { FastifyBaseLogger } from 'fastify'
-import { conflict } from '../http/problems.js'
+import { HttpProblem, conflict } from '../http/problems.js'
 import type { StartKey } from './cursor.js'
 import { PARTITION_KEY, USERS_INDEX_NAME } from './table-definition.js'
 
-// Far longer than any registration can take (SDK attempts x request timeout), so a claim this old
-// with no user record is an orphan, never a registration still in progress.
-export const STALE_CLAIM_SECONDS = 300
+// A claim is stale when it is older than any registration can take, so a stale claim without a
+// user record is an orphan, never a registration still in progress. A registration makes at most
+// five DynamoDB calls before its user record lands, each bounded by the SDK's attempts and
+// timeouts; the margin covers retry back-off.
+export function staleClaimSeconds(aws: { maxAttempts: number; connectTimeoutMs: number; requestTimeoutMs: number }): number {
+  const callBoundSeconds = (aws.maxAttempts * (aws.connectTimeoutMs + aws.requestTimeoutMs)) / 1000
+  return Math.max(60, Math.ceil(5 * callBoundSeconds) + 30)
+}
 const MAX_SCAN_CALLS_PER_PAGE = 10
 
 export interface UserRecord {
@@ -45,10 +51,17 @@ export class UserRepository {
     private readonly documents: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly log: FastifyBaseLogger,
+    private readonly staleClaimAfterSeconds: number,
   ) {}
 
   async register(user: UserRecord): Promise<void> {
-    await this.claimEmail(user)
+    try {
+      await this.claimEmail(user)
+    } catch (error) {
+      // The claim may have landed even though the call failed (a lost response, a timeout).
+      if (!(error instanceof HttpProblem)) await this.undoRegistration(user)
+      throw error
+    }
     try {
       await this.documents.send(
         new PutCommand({ TableName: this.table, Item: user, ConditionExpression: 'attribute_not_exists(pk)' }),
@@ -140,7 +153,7 @@ export class UserRepository {
       throw taken
     }
     const ageSeconds = (Date.parse(user.created_at) - Date.parse(existing.claimed_at)) / 1000
-    if (ageSeconds < STALE_CLAIM_SECONDS || (await this.findById(existing.claimed_by))) throw taken
+    if (ageSeconds < this.staleClaimAfterSeconds || (await this.findById(existing.claimed_by))) throw taken
 
     this.log.warn({ claimed_by: existing.claimed_by }, 'taking over an orphaned email claim')
     const tookOver = await this.putClaim(claim, 'claimed_by = :previous', { ':previous': existing.claimed_by })

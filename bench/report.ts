@@ -1,0 +1,129 @@
+// The printed summary and the JSON file of a bench run.
+import { cpus, loadavg, release, totalmem } from 'node:os'
+import type { ScenarioResult } from './load.js'
+
+export interface Machine {
+  cpuCount: number
+  cpuModel: string
+  memoryGiB: number
+  node: string
+  os: string
+  loadAverageAtStart: number[]
+}
+
+export interface SeedResult {
+  users: number
+  seconds: number
+  usersPerSecond: number
+  indexWalkSeconds: number
+}
+
+export interface FlatnessVerdict {
+  scenario: string
+  p50Ms: [number, number]
+  p99Ms: [number, number]
+  serviceCpuMsPer1k: [number | null, number | null]
+  flat: boolean
+}
+
+export interface BenchReport {
+  date: string
+  command: string
+  machine: Machine
+  options: Record<string, unknown>
+  startToReadyMs: number[]
+  serviceIdleRssMiB: number | null
+  seeding: SeedResult[]
+  scenarios: ScenarioResult[]
+  flatness: FlatnessVerdict[]
+  serviceExits: string[]
+  loadAverageAtEnd: number[]
+}
+
+export function describeMachine(): Machine {
+  const processors = cpus()
+  return {
+    cpuCount: processors.length,
+    cpuModel: processors[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    loadAverageAtStart: loadavg().map(round1),
+  }
+}
+
+// Flat means the large table costs no more than noise does: latency and the service's CPU time
+// per request within half again (or 5 ms). Work that grew with the table would be 100 times more.
+export function flatness(small: ScenarioResult, large: ScenarioResult): FlatnessVerdict {
+  const latencyWithin = (before: number, after: number) => after <= Math.max(before * 1.5, before + 5)
+  const cpuWithin = (before: number | null, after: number | null) => before === null || after === null || after <= before * 1.5
+  return {
+    scenario: small.name,
+    p50Ms: [small.latencyMs.p50, large.latencyMs.p50],
+    p99Ms: [small.latencyMs.p99, large.latencyMs.p99],
+    serviceCpuMsPer1k: [small.serviceCpuMsPer1k, large.serviceCpuMsPer1k],
+    flat:
+      latencyWithin(small.latencyMs.p50, large.latencyMs.p50) &&
+      latencyWithin(small.latencyMs.p99, large.latencyMs.p99) &&
+      cpuWithin(small.serviceCpuMsPer1k, large.serviceCpuMsPer1k),
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10
+const integer = (value: number | null) => (value === null || Number.isNaN(value) ? 'n/a' : Math.round(value).toLocaleString('en-US'))
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]?.length ?? 0)))
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')
+  return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
+}
+
+export function formatReport(report: BenchReport): string {
+  const { machine } = report
+  const scenarioRows = report.scenarios.map((result) => [
+    result.name,
+    integer(result.storedUsers),
+    integer(result.requestsPerSecond),
+    result.latencyMs.p50.toFixed(1),
+    result.latencyMs.p99.toFixed(1),
+    integer(result.non2xx + result.errors),
+    integer(result.serviceCpuMsPer1k),
+    integer(result.emulatorCpuMsPer1k),
+    integer(result.loadGeneratorCpuMsPer1k),
+    integer(result.servicePeakRssMiB),
+  ])
+  const flatRows = report.flatness.map((verdict) => [
+    verdict.scenario,
+    `${verdict.p50Ms[0]} -> ${verdict.p50Ms[1]}`,
+    `${verdict.p99Ms[0]} -> ${verdict.p99Ms[1]}`,
+    `${integer(verdict.serviceCpuMsPer1k[0])} -> ${integer(verdict.serviceCpuMsPer1k[1])}`,
+    verdict.flat ? 'yes' : 'NO',
+  ])
+  const seeding = report.seeding
+    .map((seed) => `${integer(seed.users)} users in ${round1(seed.seconds)} s (${integer(seed.usersPerSecond)} users/s; index walk ${round1(seed.indexWalkSeconds)} s)`)
+    .join('; ')
+  const first = report.scenarios[0]
+  return [
+    `user-api benchmark, ${report.date}`,
+    `Machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.loadAverageAtEnd.join(' ')} at end`,
+    `Command: ${report.command}`,
+    `Load: autocannon, ${first?.connections} connections, ${Math.round(first?.durationSeconds ?? 0)} s per scenario and table in ${first?.rounds} alternating rounds, after a warm-up; all on 127.0.0.1`,
+    `Start to /readyz = 200: median ${integer(median(report.startToReadyMs))} ms of ${report.startToReadyMs.map(integer).join(', ')} ms; idle RSS ${integer(report.serviceIdleRssMiB)} MiB`,
+    `Seeded with BatchWriteItem: ${seeding}`,
+    '',
+    table(
+      ['Scenario', 'Users', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU ms/1k: service', 'emulators', 'load gen', 'peak RSS MiB'],
+      scenarioRows,
+    ),
+    '',
+    table(['GET /users as the table grows', 'p50 ms', 'p99 ms', 'service CPU ms/1k', 'flat'], flatRows),
+    '',
+    `Services stopped with SIGTERM: ${report.serviceExits.join(', ')}`,
+  ].join('\n')
+}

@@ -1,0 +1,250 @@
+// `npm run bench`: the service, built and run as in production, on the emulators, at fixed
+// concurrency. Two instances of it serve a table of 1,000 and a table of 100,000 users and are
+// measured in alternating rounds, so the comparison is fair on a busy machine. Everything runs on
+// 127.0.0.1 and is stopped at the end, on failure and on Ctrl-C. See docs/performance.md.
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RequestOptions } from 'autocannon'
+import { createAwsClients, type AwsClients } from '../src/aws/clients.js'
+import { createApiKeyVerifier } from '../src/auth/api-keys.js'
+import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
+import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, PAGE_SIZE, tableFor } from './bench-settings.js'
+import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
+import { userIdsInIndexOrder } from './index-walk.js'
+import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
+import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.js'
+import { readProcessStats } from './process-stats.js'
+import { describeMachine, flatness, formatReport, median, type BenchReport, type SeedResult } from './report.js'
+import { check, FIRST_PAGE, firstPage, randomPages, registrations } from './scenarios.js'
+import { seedUsers } from './seed-users.js'
+import { buildService, freePort, startService, type RunningService } from './service-process.js'
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const benchStarted = performance.now()
+
+function log(message: string): void {
+  process.stderr.write(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s] ${message}\n`)
+}
+const count = (value: number) => value.toLocaleString('en-US')
+
+// Everything started is stopped in reverse order, on success, failure or interruption.
+const cleanups: (() => Promise<unknown>)[] = []
+let stopLoad: (() => void) | undefined
+async function cleanUp(): Promise<void> {
+  stopLoad?.()
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup().catch((error: unknown) => {
+      log(`cleanup failed: ${String(error)}`)
+    })
+  }
+}
+
+// Ctrl-C reaches this process twice (from the terminal and relayed by tsx): handle it once, and
+// keep a handler installed so the second one does not kill the process half-way through cleaning up.
+const interruption = { requested: false }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interruption.requested) return
+    interruption.requested = true
+    log(`${signal}: stopping everything`)
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  })
+}
+function stopIfInterrupted(): void {
+  if (interruption.requested) throw new Error('interrupted')
+}
+
+interface Table {
+  name: string
+  users: number
+  seed: SeedResult
+  // User ids in the order GET /users returns them, to start pages anywhere in the table.
+  ids: string[]
+}
+
+async function seedTable(clients: AwsClients, users: number, concurrency: number): Promise<Table> {
+  stopIfInterrupted()
+  const name = tableFor(users)
+  log(`seeding ${count(users)} users into ${name} with BatchWriteItem...`)
+  const started = performance.now()
+  await seedUsers({ documents: clients.documents, table: name, from: 0, to: users, concurrency })
+  const seconds = (performance.now() - started) / 1000
+  const walkStarted = performance.now()
+  const ids = await userIdsInIndexOrder(clients.documents, name)
+  const indexWalkSeconds = (performance.now() - walkStarted) / 1000
+  if (ids.length !== users) throw new Error(`the users index of ${name} holds ${ids.length} users, expected ${users}`)
+  log(`  ${count(users)} users in ${Math.round(seconds)} s (${count(Math.round(users / seconds))} users/s); the index holds all ${count(ids.length)}`)
+  return { name, users, ids, seed: { users, seconds, usersPerSecond: users / seconds, indexWalkSeconds } }
+}
+
+async function measure(name: string, targets: Target[], requestsFor: (target: Target) => RequestOptions[], settings: LoadSettings): Promise<ScenarioResult[]> {
+  stopIfInterrupted()
+  const requests = new Map(targets.map((target) => [target, requestsFor(target)]))
+  for (const target of targets) await check(name, target.url, requests.get(target)!, settings.apiKey)
+  const tables = targets.map((target) => count(target.storedUsers)).join(' and ')
+  log(`${name} on ${tables} users: ${settings.warmupSeconds} s warm-up, then ${settings.rounds} alternating rounds...`)
+  const results = await measureScenario(name, targets, (target) => requests.get(target)!, settings)
+  stopIfInterrupted()
+  for (const result of results) {
+    log(`  ${count(result.storedUsers)} users: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`)
+  }
+  return results
+}
+
+function serviceEnvironment(emulators: EmulatorProcess, table: string, port: number, apiKey: string, options: BenchOptions): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    AWS_REGION: BENCH_REGION,
+    DYNAMODB_TABLE: table,
+    S3_BUCKET: BENCH_BUCKET,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    API_KEYS: apiKey,
+    LOG_LEVEL: options.logLevel,
+    SHUTDOWN_DRAIN_SECONDS: '0',
+  }
+}
+
+async function main(): Promise<number> {
+  const parsed = parseBenchOptions(process.argv.slice(2), process.env)
+  if (parsed === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const options = parsed
+  if (options.smallUsers <= PAGE_SIZE) throw new UsageError(`small users must exceed the page size (${PAGE_SIZE})`)
+  const machine = describeMachine()
+  const date = new Date().toISOString()
+
+  let entry = resolve(projectRoot, 'dist/server.js')
+  if (options.build) {
+    log('compiling the service (tsc -p tsconfig.build.json) into a temporary folder...')
+    const built = await buildService(projectRoot)
+    cleanups.push(built.remove)
+    entry = built.entry
+  } else if (!existsSync(entry)) {
+    throw new Error('dist/server.js is missing: run `npm run build` first, or drop --no-build')
+  }
+
+  log('starting dynalite and s3rver in a child process...')
+  const emulators = await startEmulatorProcess([tableFor(options.smallUsers), tableFor(options.largeUsers)])
+  cleanups.push(emulators.stop)
+  const clients = createAwsClients(EMULATOR_AWS_SETTINGS, undefined, {
+    dynamodbEndpoint: emulators.dynamoEndpoint,
+    s3Endpoint: emulators.s3Endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  })
+  cleanups.push(async () => {
+    clients.destroy()
+  })
+
+  // A fresh key for this run only; it is never printed or written anywhere.
+  const apiKey = randomBytes(32).toString('base64url')
+  const nodeOptions = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir)}`] : []
+  const serviceExits: string[] = []
+  const start = async (table: string): Promise<RunningService> => {
+    const service = await startService(entry, serviceEnvironment(emulators, table, await freePort(), apiKey, options), nodeOptions)
+    cleanups.push(async () => {
+      serviceExits.push(await service.stop())
+    })
+    return service
+  }
+
+  // Cold starts as a pod would make them; the last one stays up and serves the small table.
+  log(`starting the service ${options.starts} time(s): node ${entry}`)
+  const startsToReadyMs: number[] = []
+  for (let attempt = 1; attempt < options.starts; attempt++) {
+    const service = await startService(entry, serviceEnvironment(emulators, tableFor(options.smallUsers), await freePort(), apiKey, options), nodeOptions)
+    startsToReadyMs.push(service.startToReadyMs)
+    const exit = await service.stop()
+    if (exit !== 'exit 0') throw new Error(`the service did not exit cleanly on SIGTERM (${exit}):\n${service.output()}`)
+  }
+  const smallService = await start(tableFor(options.smallUsers))
+  startsToReadyMs.push(smallService.startToReadyMs)
+  const idle = await readProcessStats(smallService.pid)
+  log(`  /readyz answered 200 after ${startsToReadyMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}`)
+  const largeService = await start(tableFor(options.largeUsers))
+
+  const small = await seedTable(clients, options.smallUsers, options.seedConcurrency)
+  const large = await seedTable(clients, options.largeUsers, options.seedConcurrency)
+  const targets: Target[] = [
+    { url: smallService.url, servicePid: smallService.pid, storedUsers: small.users },
+    { url: largeService.url, servicePid: largeService.pid, storedUsers: large.users },
+  ]
+  const idsOf = (target: Target) => (target.storedUsers === small.users ? small.ids : large.ids)
+  const cursorKey = createApiKeyVerifier([apiKey])(apiKey)!.cursorKey
+
+  const settings: LoadSettings = {
+    apiKey,
+    connections: options.connections,
+    durationSeconds: options.durationSeconds,
+    warmupSeconds: options.warmupSeconds,
+    rounds: options.rounds,
+    emulatorPid: emulators.pid,
+    onLoad: (stop) => {
+      stopLoad = stop
+    },
+  }
+
+  // Both the service and dynalite need 20-30 s of load before their JIT compilers are done and the
+  // CPU cost per request settles; without this the first figures look twice as expensive.
+  if (options.initialWarmupSeconds > 0) {
+    for (const target of targets) {
+      stopIfInterrupted()
+      log(`warming up the service for ${count(target.storedUsers)} users for ${options.initialWarmupSeconds} s...`)
+      await fire(target.url, settings, [...firstPage(), ...randomPages(idsOf(target), cursorKey)], options.initialWarmupSeconds)
+    }
+  }
+
+  const firstPages = await measure(`GET ${FIRST_PAGE}`, targets, firstPage, settings)
+  const randomPageResults = await measure(`GET ${FIRST_PAGE}&cursor=<random>`, targets, (target) => randomPages(idsOf(target), cursorKey), settings)
+  const registrationResults = await measure('POST /user', [targets[1]!], registrations, settings)
+
+  await cleanUp()
+  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults]
+  const report: BenchReport = {
+    date,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    machine,
+    options: { ...options },
+    startToReadyMs: startsToReadyMs,
+    serviceIdleRssMiB: idle ? idle.rssBytes / 1024 ** 2 : null,
+    seeding: [small.seed, large.seed],
+    scenarios,
+    flatness: [flatness(firstPages[0]!, firstPages[1]!), flatness(randomPageResults[0]!, randomPageResults[1]!)],
+    serviceExits,
+    loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
+  }
+  process.stdout.write(`\n${formatReport(report)}\n`)
+  if (options.output) {
+    const output = resolve(projectRoot, options.output)
+    await mkdir(dirname(output), { recursive: true })
+    await writeFile(output, `${JSON.stringify(report, null, 2)}\n`)
+    log(`results written to ${options.output}`)
+  }
+  const failures = scenarios.filter((result) => result.non2xx + result.errors > 0)
+  for (const result of failures) log(`${result.name}: ${result.non2xx} non-2xx responses, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`)
+  const uncleanExits = serviceExits.filter((exit) => exit !== 'exit 0')
+  if (uncleanExits.length > 0) log(`a service did not exit cleanly on SIGTERM (${uncleanExits.join(', ')})`)
+  log(`median time to ready ${Math.round(median(startsToReadyMs))} ms; total bench time ${Math.round((performance.now() - benchStarted) / 1000)} s`)
+  return failures.length === 0 && uncleanExits.length === 0 ? 0 : 1
+}
+
+try {
+  process.exitCode = await main()
+} catch (error) {
+  if (error instanceof UsageError) process.stderr.write(`${error.message}\n`)
+  else if (!interruption.requested) log(error instanceof Error ? (error.stack ?? error.message) : String(error))
+  await cleanUp()
+  process.exitCode = 1
+}
