@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { S3Client } from '@aws-sdk/client-s3'
 import { createResources } from '../../src/setup/create-resources.js'
-import { startEmulators } from '../local/emulators.js'
+import { EMULATOR_CREDENTIALS, startEmulators } from '../local/emulators.js'
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +24,7 @@ const readyFile = values['ready-file']
 if (readyFile === undefined) throw new Error('--ready-file is required')
 
 const emulators = await startEmulators({ host: '127.0.0.1' })
-// s3rver's built-in account: it refuses any other access key id. dynalite accepts anything.
-const clientOptions = { region: values.region, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
+const clientOptions = { region: values.region, credentials: EMULATOR_CREDENTIALS }
 const dynamo = new DynamoDBClient({ ...clientOptions, endpoint: emulators.dynamoEndpoint })
 const s3 = new S3Client({ ...clientOptions, endpoint: emulators.s3Endpoint, forcePathStyle: true })
 await createResources({ dynamo, s3 }, { table: values.table, bucket: values.bucket })

@@ -59,7 +59,7 @@ export class UserRepository {
       await this.claimEmail(user)
     } catch (error) {
       // The claim may have landed even though the call failed (a lost response, a timeout).
-      if (!(error instanceof HttpProblem)) await this.undoRegistration(user)
+      if (!(error instanceof HttpProblem)) await this.undoClaim(user)
       throw error
     }
     try {
@@ -196,6 +196,15 @@ export class UserRepository {
 
   // Best effort after a failed registration: the client is told it failed, so nothing of it may
   // stay visible. If this fails too, the claim is an orphan that a later registration takes over.
+  // undoClaim is for failures before the user record was attempted, undoRegistration for after.
+  private async undoClaim(user: UserRecord): Promise<void> {
+    try {
+      await this.releaseClaim(user)
+    } catch (error) {
+      this.log.warn({ err: error, user_id: user.user_id }, 'could not undo a failed registration')
+    }
+  }
+
   private async undoRegistration(user: UserRecord): Promise<void> {
     try {
       await this.documents.send(new DeleteCommand({ TableName: this.table, Key: { [PARTITION_KEY]: user.pk } }))

@@ -15,7 +15,8 @@ import type { CreateUserBody, User } from './user-schemas.js'
 import { userKey, type UserRecord, type UserRepository } from './user-repository.js'
 
 export const UPLOAD_GRACE_SECONDS = 300
-const AVATAR_KEY_PREFIX = 'avatars/'
+// Object keys carry no personal data: only the random user id.
+const avatarKeyOf = (id: string) => `avatars/${id}`
 
 export interface UserServiceDependencies {
   repository: UserRepository
@@ -35,8 +36,7 @@ export class UserService {
     const id = randomUUID()
     const now = this.now()
     const contentType = body.avatar_content_type ?? 'image/png'
-    // Object keys carry no personal data: only the random user id.
-    const avatarKey = `${AVATAR_KEY_PREFIX}${id}`
+    const avatarKey = avatarKeyOf(id)
     // Presign before writing, so a signing failure leaves nothing behind.
     const upload = await this.deps.avatars.createUpload(avatarKey, contentType)
     const email = body.email.trim()
@@ -73,8 +73,7 @@ export class UserService {
 
   // A fresh upload form, for a user who missed the first one or wants a new avatar.
   async renewAvatarUpload(id: string, contentType: AvatarContentType): Promise<AvatarUpload> {
-    const avatarKey = `${AVATAR_KEY_PREFIX}${id}`
-    const upload = await this.deps.avatars.createUpload(avatarKey, contentType)
+    const upload = await this.deps.avatars.createUpload(avatarKeyOf(id), contentType)
     const updated = await this.deps.repository.renewAvatarUpload(id, contentType, upload.expires_at)
     if (!updated) throw notFound(`No user with id ${id}.`)
     return upload
