@@ -4,13 +4,13 @@
 // rollout. No request may fail on the client side and the process must exit 0 in time.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
 import { createAwsClients } from '../../src/aws/clients.js'
 import { loadConfig } from '../../src/config/config.js'
 import { createResources } from '../../src/setup/create-resources.js'
 import { startEmulators, type Emulators } from '../../scripts/local/emulators.js'
+import { unassignedPort } from '../support/ports.js'
 import { newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
 
 const DRAIN_SECONDS = 2
@@ -26,19 +26,6 @@ interface Sent {
   route: string
   status?: number
   error?: string
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => {
-        resolve(port)
-      })
-    })
-  })
 }
 
 // Routes requests only while the last readiness probe said 200, as a load balancer (or a
@@ -131,7 +118,7 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
     await createResources(setup, { table: config.table, bucket: config.avatars.bucket })
     setup.destroy()
 
-    const port = await freePort()
+    const port = await unassignedPort()
     baseUrl = `http://127.0.0.1:${port}`
     const started = performance.now()
     server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
