@@ -1,5 +1,5 @@
 // Names and settings shared by the bench's processes.
-import type { Config } from '../src/config/config.js'
+import { DEFAULT_AWS_CALL_SETTINGS, type Config } from '../src/config/config.js'
 
 export const BENCH_BUCKET = 'avatars-bench'
 export const BENCH_REGION = 'us-east-1'
@@ -9,9 +9,7 @@ export const tableFor = (users: number) => `users-${users}`
 
 // The service's defaults, pointed at the emulators (which need path-style S3 URLs).
 export const EMULATOR_AWS_SETTINGS: Config['aws'] = {
+  ...DEFAULT_AWS_CALL_SETTINGS,
   region: BENCH_REGION,
-  connectTimeoutMs: 1000,
-  requestTimeoutMs: 3000,
-  maxAttempts: 3,
   s3ForcePathStyle: true,
 }

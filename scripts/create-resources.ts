@@ -7,6 +7,7 @@ import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 import { createAwsClients } from '../src/aws/clients.js'
 import { EnvironmentSchema } from '../src/config/config-schema.js'
+import { DEFAULT_AWS_CALL_SETTINGS } from '../src/config/config.js'
 import { createResources } from '../src/setup/create-resources.js'
 import { describeValidationErrors } from '../src/validation/validation-errors.js'
 
@@ -21,6 +22,7 @@ if (!check.Check(settings)) {
 }
 
 const clients = createAwsClients({
+  ...DEFAULT_AWS_CALL_SETTINGS,
   region: settings.AWS_REGION,
   connectTimeoutMs: 3000,
   requestTimeoutMs: 30_000,

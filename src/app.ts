@@ -12,6 +12,7 @@ import { Readiness } from './health/readiness.js'
 import { clientErrorHandler, frameworkErrors, problemDetails } from './http/error-handler.js'
 import { requestContext, requestIdFrom } from './http/request-context.js'
 import { validatorCompiler } from './http/validator-compiler.js'
+import { BackgroundRetries } from './lifecycle/background-retries.js'
 import { createMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/metrics-routes.js'
 import { UserRepository, staleClaimSeconds } from './users/user-repository.js'
@@ -22,6 +23,9 @@ export const BODY_LIMIT_BYTES = 16 * 1024
 // Longer than the idle timeout of common load balancers (60 s), so they close idle connections
 // first and never send a request into a connection the server is closing.
 const KEEP_ALIVE_TIMEOUT_MS = 72_000
+// Undoing failed registrations in the background: a retry every few seconds at most, so a
+// DynamoDB that is recovering is not flooded, and at most this many at once (memory bound).
+const CLEANUP_RETRIES = { maxPending: 1000, firstDelayMs: 250, maxDelayMs: 4000 }
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -71,7 +75,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const metrics = createMetrics()
   const clients = createAwsClients(config.aws, metrics, options.aws)
+  const staleClaimAfterSeconds = staleClaimSeconds(config.aws)
+  const cleanups = new BackgroundRetries(app.log, { ...CLEANUP_RETRIES, giveUpAfterMs: staleClaimAfterSeconds * 1000 })
+  // Clean-ups still need the clients, so they stop first.
   app.addHook('onClose', async () => {
+    await cleanups.close()
     clients.destroy()
   })
 
@@ -83,7 +91,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openApi, { version })
 
   const avatars = new AvatarStorage(clients.s3, config.avatars)
-  const repository = new UserRepository(clients.documents, config.table, app.log, staleClaimSeconds(config.aws))
+  const repository = new UserRepository(clients.documents, config.table, app.log, staleClaimAfterSeconds, cleanups)
   const users = new UserService({
     repository,
     avatars,

@@ -8,15 +8,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { S3Client } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import type { AwsCredentialIdentity } from '@smithy/types'
+import type { AwsCredentialIdentity, DeserializeMiddleware, InitializeMiddleware, MiddlewareStack } from '@smithy/types'
 import type { Config } from '../config/config.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { awsErrorCode } from './aws-errors.js'
+import { CallQueue } from './call-queue.js'
 
-const MAX_SOCKETS_PER_SERVICE = 128
+// Enough for a burst of about 1,000 requests with one call each, a few hundred KiB at most.
+const MAX_WAITING_CALLS_PER_SERVICE = 4096
+// The readiness probe's one call must not wait behind the traffic whose backend it checks, or a
+// busy pod would be taken out of the Service and put back in a loop.
+const UNQUEUED_COMMANDS = new Set(['DescribeTableCommand'])
 
 function httpHandler(aws: Config['aws']): NodeHttpHandler {
-  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS_PER_SERVICE }
+  // One spare socket per service for the unqueued readiness call.
+  const agentOptions = { keepAlive: true, maxSockets: aws.maxConnections + 1 }
   return new NodeHttpHandler({
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),
@@ -27,31 +33,48 @@ function httpHandler(aws: Config['aws']): NodeHttpHandler {
   })
 }
 
-interface ObservableClient {
-  middlewareStack: {
-    add: (middleware: never, options: { step: 'initialize'; name: string }) => void
+interface Stack<Input extends object, Output extends object> {
+  middlewareStack: MiddlewareStack<Input, Output>
+}
+
+// In the deserialize step, so inside the SDK's retry loop: each attempt holds a slot from before
+// it is sent until its answer has been read and its connection is back in the pool.
+function queueAttempts<Input extends object, Output extends object>(client: Stack<Input, Output>, queue: CallQueue): void {
+  const middleware: DeserializeMiddleware<Input, Output> = (next, context) => async (args) => {
+    if (UNQUEUED_COMMANDS.has(context.commandName ?? '')) return next(args)
+    const release = await queue.acquire()
+    try {
+      return await next(args)
+    } finally {
+      release()
+    }
   }
+  client.middlewareStack.add(middleware, { step: 'deserialize', name: 'userApiCallQueue', priority: 'high' })
+}
+
+function callQueue(aws: Config['aws'], awsService: string, metrics: Metrics | undefined): CallQueue {
+  const queue = new CallQueue({ maxActive: aws.maxConnections, timeoutMs: aws.queueTimeoutMs, maxWaiting: MAX_WAITING_CALLS_PER_SERVICE })
+  metrics?.watchCallQueue(awsService, queue)
+  return queue
 }
 
 // Times every call (retries included) and counts failures, by service and operation.
-function observe(client: ObservableClient, awsService: string, metrics: Metrics | undefined): void {
+function observe<Input extends object, Output extends object>(client: Stack<Input, Output>, awsService: string, metrics: Metrics | undefined): void {
   if (!metrics) return
-  const middleware =
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-    async (args: unknown): Promise<unknown> => {
-      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '')
-      const stopTimer = metrics.awsCallDuration.startTimer({ aws_service: awsService, operation })
-      try {
-        const result = await next(args)
-        stopTimer({ outcome: 'success' })
-        return result
-      } catch (error) {
-        stopTimer({ outcome: 'error' })
-        metrics.awsCallErrors.inc({ aws_service: awsService, operation, error_code: awsErrorCode(error) })
-        throw error
-      }
+  const middleware: InitializeMiddleware<Input, Output> = (next, context) => async (args) => {
+    const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '')
+    const stopTimer = metrics.awsCallDuration.startTimer({ aws_service: awsService, operation })
+    try {
+      const result = await next(args)
+      stopTimer({ outcome: 'success' })
+      return result
+    } catch (error) {
+      stopTimer({ outcome: 'error' })
+      metrics.awsCallErrors.inc({ aws_service: awsService, operation, error_code: awsErrorCode(error) })
+      throw error
     }
-  client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'userApiMetrics' })
+  }
+  client.middlewareStack.add(middleware, { step: 'initialize', name: 'userApiMetrics' })
 }
 
 export interface AwsClients {
@@ -77,8 +100,10 @@ export function createAwsClients(aws: Config['aws'], metrics?: Metrics, override
     ...(overrides.dynamodbEndpoint ? { endpoint: overrides.dynamodbEndpoint } : {}),
   })
   observe(dynamo, 'dynamodb', metrics)
+  queueAttempts(dynamo, callQueue(aws, 'dynamodb', metrics))
   const s3 = createS3Client(aws, overrides)
   observe(s3, 's3', metrics)
+  queueAttempts(s3, callQueue(aws, 's3', metrics))
   return {
     dynamo,
     documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),

@@ -35,6 +35,8 @@ export const EnvironmentSchema = Type.Object({
   AWS_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1000, description: 'TCP connect timeout to AWS' }),
   AWS_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 120_000, default: 3000, description: 'Per-attempt AWS request timeout' }),
   AWS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'AWS attempts per call, first one included' }),
+  AWS_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 4096, default: 50, description: 'Connections per AWS service; more calls wait in a queue' }),
+  AWS_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 5000, description: 'Longest an AWS call attempt waits for a connection before 503' }),
   HTTP_REQUEST_TIMEOUT_SECONDS: Seconds('Longest time a client may take to send a whole request', 30, 600),
 })
 

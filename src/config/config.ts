@@ -18,6 +18,9 @@ export interface Config {
     connectTimeoutMs: number
     requestTimeoutMs: number
     maxAttempts: number
+    /** Per AWS service; calls beyond it wait up to queueTimeoutMs (see aws/call-queue.ts). */
+    maxConnections: number
+    queueTimeoutMs: number
     s3ForcePathStyle: boolean
   }
   table: string
@@ -31,6 +34,18 @@ export interface Config {
   apiKeys: readonly string[]
   shutdown: { drainSeconds: number; timeoutSeconds: number }
 }
+
+const schemaDefault = (variable: keyof typeof EnvironmentSchema.properties) =>
+  (EnvironmentSchema.properties[variable] as { default?: unknown }).default as number
+
+/** The AWS call settings a service runs with when no AWS_* variable is set; tools start from these. */
+export const DEFAULT_AWS_CALL_SETTINGS = {
+  connectTimeoutMs: schemaDefault('AWS_CONNECT_TIMEOUT_MS'),
+  requestTimeoutMs: schemaDefault('AWS_REQUEST_TIMEOUT_MS'),
+  maxAttempts: schemaDefault('AWS_MAX_ATTEMPTS'),
+  maxConnections: schemaDefault('AWS_MAX_CONNECTIONS'),
+  queueTimeoutMs: schemaDefault('AWS_QUEUE_TIMEOUT_MS'),
+} satisfies Partial<Config['aws']>
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -75,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
       connectTimeoutMs: settings.AWS_CONNECT_TIMEOUT_MS,
       requestTimeoutMs: settings.AWS_REQUEST_TIMEOUT_MS,
       maxAttempts: settings.AWS_MAX_ATTEMPTS,
+      maxConnections: settings.AWS_MAX_CONNECTIONS,
+      queueTimeoutMs: settings.AWS_QUEUE_TIMEOUT_MS,
       s3ForcePathStyle: settings.S3_FORCE_PATH_STYLE,
     },
     table: settings.DYNAMODB_TABLE,

@@ -8,9 +8,8 @@ import fastifyPlugin from 'fastify-plugin'
 import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../aws/aws-errors.js'
 import { describeValidationErrors, type ValidationIssue } from '../validation/validation-errors.js'
 import type { Problem } from './problem-schema.js'
-import { HttpProblem } from './problems.js'
+import { HttpProblem, RETRY_AFTER_SECONDS } from './problems.js'
 
-export const RETRY_AFTER_SECONDS = 2
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
 const PATTERN_MESSAGES = { '/name': 'must be 1-100 characters after trimming, without control characters' }

@@ -12,6 +12,11 @@ export class HttpProblem extends Error {
   }
 }
 
+/** Seconds a client is asked to wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 2
+
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail)
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail)
 export const badRequest = (detail: string) => new HttpProblem(400, 'Bad Request', detail)
+export const unavailable = (detail: string) =>
+  new HttpProblem(503, 'Service Unavailable', detail, { 'Retry-After': String(RETRY_AFTER_SECONDS) })

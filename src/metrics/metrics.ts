@@ -2,7 +2,7 @@
 // label Prometheus adds for the scraped Kubernetes Service.
 // One registry per app instance (not prom-client's global one), so tests can build many apps in
 // one process and every app exposes only its own series.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface Metrics {
   registry: Registry
@@ -10,12 +10,36 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'method' | 'status_code'>
   awsCallDuration: Histogram<'aws_service' | 'operation' | 'outcome'>
   awsCallErrors: Counter<'aws_service' | 'operation' | 'error_code'>
+  /** Reports a service's in-flight and waiting AWS call attempts on every scrape. */
+  watchCallQueue(awsService: string, queue: { active: number; waiting: number }): void
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  const callQueues = new Map<string, { active: number; waiting: number }>()
+  new Gauge({
+    name: 'aws_call_attempts_in_flight',
+    help: 'AWS call attempts holding one of the AWS_MAX_CONNECTIONS slots, by AWS service',
+    labelNames: ['aws_service'],
+    registers: [registry],
+    collect() {
+      for (const [awsService, queue] of callQueues) this.set({ aws_service: awsService }, queue.active)
+    },
+  })
+  new Gauge({
+    name: 'aws_call_attempts_waiting',
+    help: 'AWS call attempts waiting for a free connection slot, by AWS service',
+    labelNames: ['aws_service'],
+    registers: [registry],
+    collect() {
+      for (const [awsService, queue] of callQueues) this.set({ aws_service: awsService }, queue.waiting)
+    },
+  })
   return {
+    watchCallQueue(awsService, queue) {
+      callQueues.set(awsService, queue)
+    },
     registry,
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',

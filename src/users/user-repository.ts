@@ -1,24 +1,42 @@
 // DynamoDB access for users. Email uniqueness holds without transactions: a conditional PutItem on
 // an EMAIL#<address> claim decides who owns an address, and only the winner writes its USER#<id>
-// record. A failed registration removes what it wrote; a claim left behind anyway (the process
-// died, or the undo failed too) is taken over once it is stale and no user record points back at
-// it, so an address is never lost.
+// record. A failed registration removes what it wrote, retrying in the background if it must. A
+// claim left behind anyway (the process died, or every retry failed) answers 503, never 409, and
+// is taken over once it is stale and no user record points back at it, so an address is never lost.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { FastifyBaseLogger } from 'fastify'
-import { HttpProblem, conflict } from '../http/problems.js'
+import { neverSent } from '../aws/call-queue.js'
+import type { Config } from '../config/config.js'
+import { HttpProblem, conflict, unavailable } from '../http/problems.js'
+import type { BackgroundRetries, RetriedTask } from '../lifecycle/background-retries.js'
 import type { StartKey } from './cursor.js'
 import { PARTITION_KEY, USERS_INDEX_NAME } from './table-definition.js'
 
 // A claim is stale when it is older than any registration can take, so a stale claim without a
 // user record is an orphan, never a registration still in progress. A registration makes at most
-// five DynamoDB calls before its user record lands, each bounded by the SDK's attempts and
-// timeouts; the margin covers retry back-off.
-export function staleClaimSeconds(aws: { maxAttempts: number; connectTimeoutMs: number; requestTimeoutMs: number }): number {
-  const callBoundSeconds = (aws.maxAttempts * (aws.connectTimeoutMs + aws.requestTimeoutMs)) / 1000
-  return Math.max(60, Math.ceil(5 * callBoundSeconds) + 30)
+// five DynamoDB calls from its claim to its user record. Each call is bounded by its attempts
+// (waiting for a connection, connecting, the request) and the SDK's back-off before retry n (from
+// 0), at most 1 s x 2^n and never over 20 s (@smithy/core util-retry: the throttling base, the
+// longest). The margin covers clock differences between instances.
+const CALLS_FROM_CLAIM_TO_USER = 5
+const BACKOFF_BASE_MS = 1000
+const BACKOFF_MAX_MS = 20_000
+type AttemptBounds = Pick<Config['aws'], 'maxAttempts' | 'connectTimeoutMs' | 'requestTimeoutMs' | 'queueTimeoutMs'>
+
+export function staleClaimSeconds(aws: AttemptBounds): number {
+  let callBoundMs = aws.maxAttempts * (aws.queueTimeoutMs + aws.connectTimeoutMs + aws.requestTimeoutMs)
+  for (let retry = 0; retry < aws.maxAttempts - 1; retry++) callBoundMs += Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** retry)
+  return Math.max(60, Math.ceil((CALLS_FROM_CLAIM_TO_USER * callBoundMs) / 1000) + 30)
 }
 const MAX_SCAN_CALLS_PER_PAGE = 10
+// How long a registration waits for the owner of a fresh claim to write its user record before
+// answering 503 instead of 409; an owner in good health takes milliseconds.
+const OWNER_CHECK_DELAYS_MS = [50, 100, 200, 400, 800]
+
+const taken = () => conflict('A user with this email address is already registered.')
+const pending = () => unavailable('Another registration of this email address has not finished yet. Please retry.')
 
 export interface UserRecord {
   pk: string
@@ -52,14 +70,18 @@ export class UserRepository {
     private readonly table: string,
     private readonly log: FastifyBaseLogger,
     private readonly staleClaimAfterSeconds: number,
+    private readonly cleanups: BackgroundRetries,
   ) {}
 
   async register(user: UserRecord): Promise<void> {
     try {
       await this.claimEmail(user)
     } catch (error) {
-      // The claim may have landed even though the call failed (a lost response, a timeout).
-      if (!(error instanceof HttpProblem)) await this.undoClaim(user)
+      // The claim may have landed even though the call failed (a lost response, a timeout), unless
+      // it never left the connection queue: undoing that would only add to the overload.
+      if (!(error instanceof HttpProblem) && !neverSent(error)) {
+        await this.cleanUp(user, 'undo the email claim of a failed registration', (signal) => this.releaseClaim(user, signal))
+      }
       throw error
     }
     try {
@@ -69,7 +91,10 @@ export class UserRepository {
     } catch (error) {
       // The id is a fresh UUID: a failed condition means an SDK retry found our own first attempt.
       if (isConditionalCheckFailed(error)) return
-      await this.undoRegistration(user)
+      await this.cleanUp(user, 'undo a failed registration', async (signal) => {
+        await this.documents.send(new DeleteCommand({ TableName: this.table, Key: { [PARTITION_KEY]: user.pk } }), { abortSignal: signal })
+        await this.releaseClaim(user, signal)
+      })
       throw error
     }
   }
@@ -133,31 +158,36 @@ export class UserRepository {
     }
   }
 
-  // The user record goes first: once it is gone the user is gone, and a leftover claim is harmless
-  // (it is taken over as an orphan by the next registration of that address).
+  // The user record goes first: once it is gone the user is gone. The claim is released after it,
+  // retried in the background if need be, so the address is soon free again.
   async delete(user: UserRecord): Promise<void> {
     await this.documents.send(new DeleteCommand({ TableName: this.table, Key: { [PARTITION_KEY]: user.pk } }))
-    await this.releaseClaim(user)
+    await this.cleanUp(user, 'release the email claim of a deleted user', (signal) => this.releaseClaim(user, signal))
   }
 
+  // A claim whose owner has no user record is a registration in progress or the leftover of one
+  // that failed. The owner normally writes its record within milliseconds, so a short wait tells
+  // the two apart; if it still cannot, the answer is 503 (retry) rather than a 409 that may be
+  // false. Only a stale claim is taken over.
   private async claimEmail(user: UserRecord): Promise<void> {
     const claim: EmailClaim = { pk: emailKey(user.email_normalized), claimed_by: user.user_id, claimed_at: user.created_at }
-    if (await this.putClaim(claim, 'attribute_not_exists(pk)')) return
-
-    const existing = await this.readClaim(claim.pk)
-    if (existing?.claimed_by === user.user_id) return // an SDK retry of our own claim had landed
-    const taken = conflict('A user with this email address is already registered.')
-    if (!existing) {
-      // Released between our two calls (the owner was deleted): one more try, then give up.
+    for (const delayMs of [...OWNER_CHECK_DELAYS_MS, undefined]) {
       if (await this.putClaim(claim, 'attribute_not_exists(pk)')) return
-      throw taken
+      const existing = await this.readClaim(claim.pk)
+      if (existing?.claimed_by === user.user_id) return // an SDK retry of our own claim had landed
+      // No claim at all means it was released between our two calls: the next round claims it.
+      if (existing) {
+        if (await this.findById(existing.claimed_by)) throw taken()
+        const ageSeconds = (Date.parse(user.created_at) - Date.parse(existing.claimed_at)) / 1000
+        if (ageSeconds >= this.staleClaimAfterSeconds) {
+          this.log.warn({ claimed_by: existing.claimed_by }, 'taking over an orphaned email claim')
+          if (await this.putClaim(claim, 'claimed_by = :previous', { ':previous': existing.claimed_by })) return
+        }
+      }
+      if (delayMs === undefined) break
+      await sleep(delayMs)
     }
-    const ageSeconds = (Date.parse(user.created_at) - Date.parse(existing.claimed_at)) / 1000
-    if (ageSeconds < this.staleClaimAfterSeconds || (await this.findById(existing.claimed_by))) throw taken
-
-    this.log.warn({ claimed_by: existing.claimed_by }, 'taking over an orphaned email claim')
-    const tookOver = await this.putClaim(claim, 'claimed_by = :previous', { ':previous': existing.claimed_by })
-    if (!tookOver) throw taken
+    throw pending()
   }
 
   private async putClaim(claim: EmailClaim, condition: string, values?: Record<string, string>): Promise<boolean> {
@@ -179,7 +209,7 @@ export class UserRepository {
     return Item as EmailClaim | undefined
   }
 
-  private async releaseClaim(user: UserRecord): Promise<void> {
+  private async releaseClaim(user: UserRecord, signal?: AbortSignal): Promise<void> {
     try {
       await this.documents.send(
         new DeleteCommand({
@@ -188,29 +218,22 @@ export class UserRepository {
           ConditionExpression: 'claimed_by = :id',
           ExpressionAttributeValues: { ':id': user.user_id },
         }),
+        { abortSignal: signal },
       )
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error
     }
   }
 
-  // Best effort after a failed registration: the client is told it failed, so nothing of it may
-  // stay visible. If this fails too, the claim is an orphan that a later registration takes over.
-  // undoClaim is for failures before the user record was attempted, undoRegistration for after.
-  private async undoClaim(user: UserRecord): Promise<void> {
+  // One attempt at once, so that the address is usually free again before the client even sees
+  // the failure; if that fails too, the task goes on in the background until the claim would be
+  // stale anyway (from then on a new registration of the address takes the claim over).
+  private async cleanUp(user: UserRecord, what: string, task: RetriedTask): Promise<void> {
     try {
-      await this.releaseClaim(user)
+      await task()
     } catch (error) {
-      this.log.warn({ err: error, user_id: user.user_id }, 'could not undo a failed registration')
-    }
-  }
-
-  private async undoRegistration(user: UserRecord): Promise<void> {
-    try {
-      await this.documents.send(new DeleteCommand({ TableName: this.table, Key: { [PARTITION_KEY]: user.pk } }))
-      await this.releaseClaim(user)
-    } catch (error) {
-      this.log.warn({ err: error, user_id: user.user_id }, 'could not undo a failed registration')
+      this.log.warn({ err: error, user_id: user.user_id }, `could not ${what}; retrying in the background`)
+      this.cleanups.start(what, { user_id: user.user_id }, task)
     }
   }
 }

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AvatarStorage } from '../../src/avatars/avatar-storage.js'
 import { createS3Client } from '../../src/aws/clients.js'
+import { DEFAULT_AWS_CALL_SETTINGS } from '../../src/config/config.js'
 
-const aws = { region: 'eu-west-1', connectTimeoutMs: 1000, requestTimeoutMs: 1000, maxAttempts: 1, s3ForcePathStyle: false }
+const aws = { ...DEFAULT_AWS_CALL_SETTINGS, region: 'eu-west-1', connectTimeoutMs: 1000, requestTimeoutMs: 1000, maxAttempts: 1, s3ForcePathStyle: false }
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example-secret-for-signing-only' }
 const options = { bucket: 'user-avatars', maxBytes: 1024, uploadTtlSeconds: 600, downloadTtlSeconds: 300 }
 const kmsKeyId = 'arn:aws:kms:eu-west-1:000000000000:key/00000000-0000-0000-0000-000000000000'

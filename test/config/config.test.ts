@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ConfigError, loadConfig } from '../../src/config/config.js'
+import { ConfigError, DEFAULT_AWS_CALL_SETTINGS, loadConfig } from '../../src/config/config.js'
 
 const key = (character: string) => character.repeat(40)
 const minimal = { AWS_REGION: 'eu-west-1', DYNAMODB_TABLE: 'users', S3_BUCKET: 'user-avatars', API_KEYS: key('a') }
@@ -28,7 +28,16 @@ describe('loadConfig', () => {
     assert.equal(config.avatars.kmsKeyId, undefined)
     assert.equal(config.logLevel, 'info')
     assert.deepEqual(config.shutdown, { drainSeconds: 5, timeoutSeconds: 10 })
-    assert.deepEqual(config.aws, { region: 'eu-west-1', connectTimeoutMs: 1000, requestTimeoutMs: 3000, maxAttempts: 3, s3ForcePathStyle: false })
+    assert.deepEqual(config.aws, {
+      region: 'eu-west-1',
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 3000,
+      maxAttempts: 3,
+      maxConnections: 50,
+      queueTimeoutMs: 5000,
+      s3ForcePathStyle: false,
+    })
+    assert.deepEqual({ ...DEFAULT_AWS_CALL_SETTINGS, region: 'eu-west-1', s3ForcePathStyle: false }, config.aws, 'the defaults tools start from are the same')
   })
 
   it('converts and validates numbers and booleans', () => {

@@ -1,9 +1,10 @@
 // No lost or duplicated writes: a burst of registrations is listed exactly once, a race on one
 // address has exactly one winner, and when DynamoDB is overloaded or its connections and answers
 // fail at random, every 201 the client saw is stored while nothing the client saw fail is left
-// half-written (see registration-audit.ts for what that means with the email-claim design).
+// behind (see registration-audit.ts for how that is checked against the table).
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../../src/app.js'
@@ -24,13 +25,10 @@ const FAULTY_COPIES_PER_ADDRESS = 10
 // Many clients, but fewer in flight than the service's DynamoDB connection pool, so failures come
 // from the injected faults rather than from queueing.
 const FAULTY_CLIENT_CONCURRENCY = 64
-// The in-process emulator shares two cores with the service and the test and serves about 1,000
-// writes/s, so a burst of 1,000 registrations (2,000 writes) takes seconds. The SDK's connect
-// timeout also counts time spent waiting for a pooled connection, so with the defaults part of
-// such a burst is shed with 503: the burst test allows for the emulator's speed, the overload test
-// runs the defaults and audits what they do.
-const PATIENT_AWS = { AWS_MAX_ATTEMPTS: '3', AWS_CONNECT_TIMEOUT_MS: '20000', AWS_REQUEST_TIMEOUT_MS: '20000' }
-const DEFAULT_AWS = { AWS_MAX_ATTEMPTS: '3', AWS_CONNECT_TIMEOUT_MS: '1000', AWS_REQUEST_TIMEOUT_MS: '3000' }
+// The service's own defaults (the test stack lowers the attempts to 2 for speed elsewhere).
+const DEFAULT_AWS = { AWS_MAX_ATTEMPTS: '3' }
+// A client that honours 503 + Retry-After gives up after this many attempts.
+const CLIENT_ATTEMPTS = 5
 // Far enough ahead that orphaned claims are stale and upload windows are closed, so listings
 // through this clock need no call to S3.
 const LATER_SECONDS = 900 + UPLOAD_GRACE_SECONDS + 60
@@ -59,12 +57,12 @@ describe('no lost or duplicated writes', () => {
 
   before(async () => {
     proxy = await startTcpProxy({ random: seededRandom(20_251_127) })
-    stack = await startTestStack(PATIENT_AWS, { endpoints: { dynamodb: proxy.url } })
+    stack = await startTestStack(DEFAULT_AWS, { endpoints: { dynamodb: proxy.url } })
     proxy.setTarget(stack.emulators.dynamoEndpoint)
     client = authed(stack.app, stack.apiKey)
     direct = createAwsClients(stack.config.aws, undefined, { dynamodbEndpoint: stack.emulators.dynamoEndpoint, credentials: TEST_CREDENTIALS })
     defaultsApp = await anotherApp(DEFAULT_AWS)
-    laterApp = await anotherApp(PATIENT_AWS, { now: () => new Date(Date.now() + LATER_SECONDS * 1000) })
+    laterApp = await anotherApp(DEFAULT_AWS, { now: () => new Date(Date.now() + LATER_SECONDS * 1000) })
   })
   after(async () => {
     direct.destroy()
@@ -85,15 +83,27 @@ describe('no lost or duplicated writes', () => {
     return items
   }
 
-  async function newItemsSince(before: readonly TableItem[]): Promise<TableItem[]> {
+  function newItemsSince(before: readonly TableItem[]): () => Promise<TableItem[]> {
     const known = new Set(before.map((item) => item.pk))
-    return (await scanTable()).filter((item) => !known.has(item.pk))
+    return async () => (await scanTable()).filter((item) => !known.has(item.pk))
   }
 
+  // All 1,000 arrive in one tick, which holds the event loop for about a second: the first
+  // connections to DynamoDB can miss their 1 s connect timeout, and those few registrations get
+  // 503 with Retry-After. The clients here do what the API asks and retry after that delay.
   it(`${BURST} concurrent registrations of distinct emails are all listed exactly once`, async (t) => {
     const started = performance.now()
+    let firstTry = 0
     const responses = await Promise.all(
-      Array.from({ length: BURST }, (_, index) => client.post('/user', { name: `Burst ${index}`, email: `burst-${index}@example.com` })),
+      Array.from({ length: BURST }, async (_, index) => {
+        const body = { name: `Burst ${index}`, email: `burst-${index}@example.com` }
+        for (let attempt = 1; ; attempt++) {
+          const response = await client.post('/user', body)
+          if (response.statusCode === 201 && attempt === 1) firstTry++
+          if (response.statusCode !== 503 || attempt === CLIENT_ATTEMPTS) return response
+          await sleep(Number(response.headers['retry-after']) * 1000)
+        }
+      }),
     )
     const registerMs = Math.round(performance.now() - started)
     assert.deepEqual(responses.map((response) => response.statusCode).filter((status) => status !== 201), [], 'every registration succeeded')
@@ -108,7 +118,10 @@ describe('no lost or duplicated writes', () => {
     const listMs = Math.round(performance.now() - listedAt)
     assert.equal(users.length, BURST, 'no user listed twice, none missing')
     assert.deepEqual(new Map(users.map((user) => [user.id, user.email])), registered)
-    t.diagnostic(`${BURST} concurrent registrations: all 201 in ${registerMs} ms; listed exactly once over ${pages} pages in ${listMs} ms`)
+    t.diagnostic(
+      `${BURST} concurrent registrations with the default settings: ${firstTry} x 201 at once, ${BURST - firstTry} after a retry; ` +
+        `all done in ${registerMs} ms; listed exactly once over ${pages} pages in ${listMs} ms`,
+    )
   })
 
   it(`${RACERS} concurrent registrations of one address in mixed case give exactly one 201`, async (t) => {
@@ -124,14 +137,14 @@ describe('no lost or duplicated writes', () => {
     t.diagnostic(`${RACERS} racers with ${new Set(spellings).size} spellings: 1 x 201, ${RACERS - 1} x 409`)
   })
 
-  it(`overload with the default AWS timeouts: ${BURST} at once are answered 201 or 503 and nothing is half-written`, async (t) => {
+  it(`overload with the default AWS settings: ${BURST} at once are answered 201 or 503 and nothing is half-written`, async (t) => {
     const before = await scanTable()
     const emails = Array.from({ length: BURST }, (_, index) => `overload-${index}@example.com`)
     const started = performance.now()
     const responses = await Promise.all(emails.map((email) => defaultsApp.inject({ method: 'POST', url: '/user', headers: { 'x-api-key': stack.apiKey }, payload: { name: 'Overload', email } })))
     const overloadMs = Math.round(performance.now() - started)
     const outcomes: RegistrationOutcome[] = emails.map((email, index) => ({ email, contested: false, response: responses[index]! }))
-    const result = await auditRegistrations({ outcomes, items: await newItemsSince(before), client, clientLater: authed(laterApp, stack.apiKey) })
+    const result = await auditRegistrations({ outcomes, scan: newItemsSince(before), client, clientLater: authed(laterApp, stack.apiKey) })
     t.diagnostic(`${BURST} concurrent registrations with the defaults in ${overloadMs} ms: ${describeAudit(result)}`)
   })
 
@@ -162,16 +175,13 @@ describe('no lost or duplicated writes', () => {
         await proxy.heal()
 
         const outcomes: RegistrationOutcome[] = attempts.map((attempt, index) => ({ ...attempt, response: responses[index]! }))
-        const result = await auditRegistrations({ outcomes, items: await newItemsSince(before), client, clientLater: authed(laterApp, stack.apiKey) })
+        const result = await auditRegistrations({ outcomes, scan: newItemsSince(before), client, clientLater: authed(laterApp, stack.apiKey) })
         t.diagnostic(
           `${attempts.length} registrations, ${FAULTY_CLIENT_CONCURRENCY} at a time, ${scenario.name}, under faults in ${faultyMs} ms ` +
             `(${proxy.stats.resetConnections - statsBefore.resetConnections} connections reset, ` +
             `${proxy.stats.droppedResponses - statsBefore.droppedResponses} answers dropped): ${describeAudit(result)}`,
         )
         assert.ok(result.created > 0 && result.unavailable > 0, 'the faults produced both successes and failures')
-        // An address whose registration failed is free again at once when the undo got through;
-        // when the faults swallowed the undo too, its claim is taken over once stale (checked by
-        // the audit through the later clock). The count is reported above, not asserted.
       } finally {
         await proxy.heal()
         await app.close()

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { AvatarStorage, type AvatarStorageOptions, type AvatarUpload } from '../../src/avatars/avatar-storage.js'
 import { createS3Client } from '../../src/aws/clients.js'
+import { DEFAULT_AWS_CALL_SETTINGS } from '../../src/config/config.js'
 import { RADOSGW_INSTALL_HINT, radosgwInstalled, startRadosgw, type RadosgwHandle } from '../support/radosgw.js'
 
 const MAX_BYTES = 2048
@@ -33,7 +34,7 @@ describe('avatar storage on a real S3 implementation (Ceph radosgw)', { skip }, 
       AWS_SESSION_TOKEN: undefined,
       AWS_PROFILE: undefined,
     })
-    s3 = createS3Client({ region: radosgw.region, connectTimeoutMs: 2_000, requestTimeoutMs: 10_000, maxAttempts: 1, s3ForcePathStyle: true })
+    s3 = createS3Client({ ...DEFAULT_AWS_CALL_SETTINGS, region: radosgw.region, connectTimeoutMs: 2_000, requestTimeoutMs: 10_000, maxAttempts: 1, s3ForcePathStyle: true })
     await s3.send(new CreateBucketCommand({ Bucket: bucket }))
   })
 
