@@ -11,31 +11,31 @@ export interface Metrics {
   awsCallDuration: Histogram<'aws_service' | 'operation' | 'outcome'>
   awsCallErrors: Counter<'aws_service' | 'operation' | 'error_code'>
   /** Reports a service's in-flight and waiting AWS call attempts on every scrape. */
-  watchCallQueue(awsService: string, queue: { active: number; waiting: number }): void
+  watchCallQueue(awsService: string, queue: CallQueueState): void
+}
+
+interface CallQueueState {
+  active: number
+  waiting: number
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const callQueues = new Map<string, { active: number; waiting: number }>()
-  new Gauge({
-    name: 'aws_call_attempts_in_flight',
-    help: 'AWS call attempts holding one of the AWS_MAX_CONNECTIONS slots, by AWS service',
-    labelNames: ['aws_service'],
-    registers: [registry],
-    collect() {
-      for (const [awsService, queue] of callQueues) this.set({ aws_service: awsService }, queue.active)
-    },
-  })
-  new Gauge({
-    name: 'aws_call_attempts_waiting',
-    help: 'AWS call attempts waiting for a free connection slot, by AWS service',
-    labelNames: ['aws_service'],
-    registers: [registry],
-    collect() {
-      for (const [awsService, queue] of callQueues) this.set({ aws_service: awsService }, queue.waiting)
-    },
-  })
+  const callQueues = new Map<string, CallQueueState>()
+  // Read from the queues at scrape time, so the hot path pays nothing for these gauges.
+  const queueGauge = (name: string, help: string, read: (queue: CallQueueState) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['aws_service'],
+      registers: [registry],
+      collect() {
+        for (const [awsService, queue] of callQueues) this.set({ aws_service: awsService }, read(queue))
+      },
+    })
+  queueGauge('aws_call_attempts_in_flight', 'AWS call attempts holding one of the AWS_MAX_CONNECTIONS slots, by AWS service', (queue) => queue.active)
+  queueGauge('aws_call_attempts_waiting', 'AWS call attempts waiting for a free connection slot, by AWS service', (queue) => queue.waiting)
   return {
     watchCallQueue(awsService, queue) {
       callQueues.set(awsService, queue)
