@@ -9,12 +9,16 @@ import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/
 import { AvatarStorage, type AvatarStorageOptions, type AvatarUpload } from '../../src/avatars/avatar-storage.js'
 import { createS3Client } from '../../src/aws/clients.js'
 import { DEFAULT_AWS_CALL_SETTINGS } from '../../src/config/config.js'
-import { RADOSGW_INSTALL_HINT, radosgwInstalled, startRadosgw, type RadosgwHandle } from '../support/radosgw.js'
+import { startRadosgw, type RadosgwHandle } from '../support/radosgw.js'
+import { SYSTEM_TOOLS, skipUnlessInstalled } from '../support/system-tools.js'
 
 const MAX_BYTES = 2048
-// CI sets RADOSGW_REQUIRED=1 so that a missing installation fails instead of skipping quietly.
-const required = process.env.RADOSGW_REQUIRED === '1'
-const skip = required || (await radosgwInstalled()) ? false : `radosgw not installed: ${RADOSGW_INSTALL_HINT}`
+// CI sets REQUIRE_SYSTEM_TOOLS=1 (or the older RADOSGW_REQUIRED=1) so that a missing installation
+// fails instead of skipping quietly.
+const skip = skipUnlessInstalled(SYSTEM_TOOLS.radosgw, {
+  ...process.env,
+  ...(process.env.RADOSGW_REQUIRED === '1' ? { REQUIRE_SYSTEM_TOOLS: '1' } : {}),
+})
 
 describe('avatar storage on a real S3 implementation (Ceph radosgw)', { skip }, () => {
   const bucket = `avatars-${randomBytes(4).toString('hex')}`
@@ -24,7 +28,7 @@ describe('avatar storage on a real S3 implementation (Ceph radosgw)', { skip }, 
 
   before(async () => {
     radosgw = await startRadosgw()
-    assert.ok(radosgw, `RADOSGW_REQUIRED=1 but radosgw is not installed: ${RADOSGW_INSTALL_HINT}`)
+    assert.ok(radosgw, `radosgw is not installed: ${SYSTEM_TOOLS.radosgw.install}`)
     // The client under test finds its endpoint and credentials the way it does in production:
     // through the SDK's own environment variables and default provider chain.
     restoreEnvironment = replaceEnvironment({

@@ -1,21 +1,19 @@
 // A throw-away single-node Ceph cluster (1 mon, 1 in-memory OSD, 1 radosgw) for the S3 contract
 // suite: unlike s3rver, radosgw really checks SigV4 signatures, POST policies and SSE-KMS, so it
 // can prove what S3 itself enforces. Everything lives under one temp folder and only loopback
-// ports are used. Install: apt-get install ceph-mon ceph-osd radosgw.
+// ports are used. Install: bash scripts/ci/install-radosgw.sh (Debian's ceph-mon, ceph-osd, radosgw).
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { access, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
-import { constants } from 'node:fs'
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { unassignedPort } from './ports.js'
+import { SYSTEM_TOOLS, onPath } from './system-tools.js'
 
 const run = promisify(execFile)
 
-export const RADOSGW_INSTALL_HINT = 'apt-get install ceph-mon ceph-osd radosgw'
-const REQUIRED_PROGRAMS = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool', 'ceph']
 const START_TIMEOUT_MS = 60_000
 const START_ATTEMPTS = 2
 const COMMAND_TIMEOUT_MS = 20_000
@@ -33,14 +31,9 @@ export interface RadosgwHandle {
   stop(): Promise<void>
 }
 
-/** Lets a suite decide to skip itself before any hook runs. */
-export function radosgwInstalled(): Promise<boolean> {
-  return allInstalled(REQUIRED_PROGRAMS)
-}
-
-/** Resolves to undefined when Ceph is not installed, so a suite can skip itself. */
+/** Resolves to undefined when Ceph is not installed (see system-tools.ts for the skip). */
 export async function startRadosgw(): Promise<RadosgwHandle | undefined> {
-  if (!(await radosgwInstalled())) return undefined
+  if (SYSTEM_TOOLS.radosgw.programs.some((program) => onPath(program) === undefined)) return undefined
   const startedAt = Date.now()
   // A second, fresh cluster if the first fails to start: on a loaded 2-core CI machine a daemon
   // can time out once; a real fault fails twice and is reported with the second cluster's logs.
@@ -268,19 +261,6 @@ function cephEnvironment(): NodeJS.ProcessEnv {
   delete environment.CEPH_ARGS
   delete environment.CEPH_CONF
   return environment
-}
-
-async function allInstalled(programs: string[]): Promise<boolean> {
-  const directories = (process.env.PATH ?? '').split(delimiter).filter(Boolean)
-  const found = await Promise.all(
-    programs.map(async (program) => {
-      for (const directory of directories) {
-        if (await access(join(directory, program), constants.X_OK).then(() => true, () => false)) return true
-      }
-      return false
-    }),
-  )
-  return found.every(Boolean)
 }
 
 // Anonymous GET / on radosgw lists the (no) buckets of user "anonymous". Checking the body, not

@@ -3,25 +3,13 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
+import { SYSTEM_TOOLS, skipUnlessInstalled } from '../support/system-tools.js'
 import { TERRAFORM_DIR } from './support/terraform-config.js'
 
 const run = promisify(execFile)
 const env = { ...process.env, CHECKPOINT_DISABLE: '1' }
 
-async function terraformAvailable(): Promise<boolean> {
-  try {
-    await run('terraform', ['version'], { env })
-    return true
-  } catch {
-    return false
-  }
-}
-
-test('terraform fmt -check -recursive finds nothing to rewrite', async (t) => {
-  if (!(await terraformAvailable())) {
-    t.skip('terraform is not installed (the Terraform workflow runs fmt -check itself)')
-    return
-  }
+test('terraform fmt -check -recursive finds nothing to rewrite', { skip: skipUnlessInstalled(SYSTEM_TOOLS.terraform) }, async () => {
   const result = await run('terraform', ['fmt', '-check', '-recursive', '-diff', TERRAFORM_DIR], { env }).catch((error: unknown) => error)
   const output = result as { code?: number; stdout?: string }
   assert.equal(output.code ?? 0, 0, `terraform fmt would rewrite:\n${output.stdout ?? ''}`)
