@@ -74,7 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser('text/plain')
 
   const metrics = createMetrics()
-  const clients = createAwsClients(config.aws, metrics, options.aws)
+  const clients = createAwsClients(config.aws, metrics, options.aws, app.log)
   const staleClaimAfterSeconds = staleClaimSeconds(config.aws)
   const cleanups = new BackgroundRetries(app.log, { ...CLEANUP_RETRIES, giveUpAfterMs: staleClaimAfterSeconds * 1000 })
   // Clean-ups still need the clients, so they stop first.

@@ -1,10 +1,12 @@
 // Avatar bytes never pass through the service: clients upload straight to S3 with a presigned POST
 // and download with a presigned GET. The POST policy makes S3 itself enforce the size range, the
 // content type, the exact key and (with a KMS key configured) SSE-KMS with that key, so nothing
-// depends on the client behaving.
+// depends on the client behaving. Neither lives longer than the credentials that sign it
+// (aws/credentials.ts): the expiry each carries, and the expires_at reported, is the real one.
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { presignedLifetimeSeconds } from '../aws/credentials.js'
 
 export const AVATAR_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const
 export type AvatarContentType = (typeof AVATAR_CONTENT_TYPES)[number]
@@ -51,15 +53,22 @@ export class AvatarStorage {
       Key: key,
       Conditions: conditions,
       Fields: fields,
-      Expires: this.options.uploadTtlSeconds,
+      Expires: await this.lifetimeSeconds(this.options.uploadTtlSeconds),
     })
     return { method: 'POST', url, fields: signedFields, max_bytes: this.options.maxBytes, expires_at: policyExpiration(signedFields) }
   }
 
-  downloadUrl(key: string): Promise<string> {
+  async downloadUrl(key: string): Promise<string> {
     return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.options.bucket, Key: key }), {
-      expiresIn: this.options.downloadTtlSeconds,
+      expiresIn: await this.lifetimeSeconds(this.options.downloadTtlSeconds),
     })
+  }
+
+  // The credentials the client is about to sign with, on the clock the SDK signs with. If the
+  // client moves to newer credentials in between, those expire later (aws/credentials.ts).
+  private async lifetimeSeconds(ttlSeconds: number): Promise<number> {
+    const credentials = await this.s3.config.credentials()
+    return presignedLifetimeSeconds(ttlSeconds, credentials, Date.now() + this.s3.config.systemClockOffset)
   }
 
   async exists(key: string): Promise<boolean> {

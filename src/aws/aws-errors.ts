@@ -1,9 +1,10 @@
 // Classifies AWS SDK failures for the HTTP layer. Transient ones (throttling, timeouts, refused or
 // reset connections, 5xx, no free connection in time) surface as 503 with Retry-After once the
-// SDK's bounded retries are spent; everything else (permissions, KMS, missing table or bucket, credentials) is a 500. The smithy
+// SDK's bounded retries are spent, or credentials about to expire could not be renewed; everything else (permissions, KMS, missing table or bucket, credentials) is a 500. The smithy
 // classifier is the SDK's own, so this agrees with what the SDK itself retries.
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification'
 import { BackendBusyError } from './call-queue.js'
+import { CredentialsExpiringError } from './credentials.js'
 
 interface SdkError {
   name?: string
@@ -28,7 +29,7 @@ const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 
 export function isTemporaryAwsFailure(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
-  if (error instanceof BackendBusyError) return true
+  if (error instanceof BackendBusyError || error instanceof CredentialsExpiringError) return true
   const sdkError = error as SdkError & { $retryable?: unknown }
   if (sdkError.code !== undefined && NETWORK_ERROR_CODES.has(sdkError.code)) return true
   if (sdkError.name === 'TimeoutError' || sdkError.name === 'AbortError') return true

@@ -1,6 +1,7 @@
 // AWS clients are created once per process and shared: one keep-alive connection pool per service,
 // bounded timeouts and retries. Credentials come only from the SDK's default provider chain
-// (environment, web identity/IRSA, EKS Pod Identity, instance role); this code never reads keys.
+// (environment, web identity/IRSA, EKS Pod Identity, instance role), one refreshing source shared
+// by both clients (aws/credentials.ts); this code never reads keys.
 // Endpoints for emulators come from the SDK's own AWS_ENDPOINT_URL(_DYNAMODB/_S3) variables.
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
@@ -8,11 +9,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { S3Client } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import type { AwsCredentialIdentity, DeserializeMiddleware, InitializeMiddleware, MiddlewareStack } from '@smithy/types'
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, InitializeMiddleware, MiddlewareStack } from '@smithy/types'
 import type { Config } from '../config/config.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { awsErrorCode } from './aws-errors.js'
 import { CallQueue } from './call-queue.js'
+import { defaultCredentialSource, RefreshingCredentials, type CredentialSource } from './credentials.js'
 
 // Enough for a burst of about 1,000 requests with one call each, a few hundred KiB at most.
 const MAX_WAITING_CALLS_PER_SERVICE = 4096
@@ -89,11 +91,33 @@ export interface AwsClients {
 export interface AwsOverrides {
   dynamodbEndpoint?: string
   s3Endpoint?: string
-  credentials?: AwsCredentialIdentity
+  /** Fixed credentials, or a source of expiring ones (it is asked with forceRefresh to renew). */
+  credentials?: AwsCredentialIdentity | CredentialSource
 }
 
-export function createAwsClients(aws: Config['aws'], metrics?: Metrics, overrides: AwsOverrides = {}): AwsClients {
-  const common = { region: aws.region, maxAttempts: aws.maxAttempts, ...(overrides.credentials ? { credentials: overrides.credentials } : {}) }
+interface CredentialWarnings {
+  warn(details: object, message: string): void
+}
+
+function sharedCredentials(aws: Config['aws'], overrides: AwsOverrides, log: CredentialWarnings | undefined): RefreshingCredentials {
+  const given = overrides.credentials
+  const source: CredentialSource =
+    typeof given === 'function'
+      ? given
+      : given
+        ? async () => given
+        : defaultCredentialSource(aws.region, aws.longestPresignedTtlSeconds, (err, requested_session_seconds) => {
+            log?.warn({ err, requested_session_seconds }, 'the role refuses sessions this long (raise its max_session_duration); using STS default sessions, presigned URLs are shortened to fit')
+          })
+  return new RefreshingCredentials(source, {
+    longestPresignedTtlSeconds: aws.longestPresignedTtlSeconds,
+    onEarlyRefreshError: (err) => log?.warn({ err }, 'could not renew AWS credentials early; presigned URLs are shortened to fit the current ones'),
+  })
+}
+
+export function createAwsClients(aws: Config['aws'], metrics?: Metrics, overrides: AwsOverrides = {}, log?: CredentialWarnings): AwsClients {
+  const credentials = sharedCredentials(aws, overrides, log).provider
+  const common = { region: aws.region, maxAttempts: aws.maxAttempts, credentials }
   const dynamo = new DynamoDBClient({
     ...common,
     requestHandler: httpHandler(aws),
@@ -101,7 +125,7 @@ export function createAwsClients(aws: Config['aws'], metrics?: Metrics, override
   })
   observe(dynamo, 'dynamodb', metrics)
   queueAttempts(dynamo, callQueue(aws, 'dynamodb', metrics))
-  const s3 = createS3Client(aws, overrides)
+  const s3 = createS3Client(aws, { ...overrides, credentials })
   observe(s3, 's3', metrics)
   queueAttempts(s3, callQueue(aws, 's3', metrics))
   return {
@@ -115,7 +139,10 @@ export function createAwsClients(aws: Config['aws'], metrics?: Metrics, override
   }
 }
 
-export function createS3Client(aws: Config['aws'], overrides: AwsOverrides = {}): S3Client {
+export function createS3Client(
+  aws: Config['aws'],
+  overrides: Omit<AwsOverrides, 'credentials'> & { credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {},
+): S3Client {
   return new S3Client({
     region: aws.region,
     ...(overrides.s3Endpoint ? { endpoint: overrides.s3Endpoint } : {}),

@@ -22,6 +22,8 @@ export interface Config {
     maxConnections: number
     queueTimeoutMs: number
     s3ForcePathStyle: boolean
+    /** The longer of the two presigned TTLs: credentials are renewed early enough for it (aws/credentials.ts). */
+    longestPresignedTtlSeconds: number
   }
   table: string
   avatars: {
@@ -45,6 +47,7 @@ export const DEFAULT_AWS_CALL_SETTINGS = {
   maxAttempts: schemaDefault('AWS_MAX_ATTEMPTS'),
   maxConnections: schemaDefault('AWS_MAX_CONNECTIONS'),
   queueTimeoutMs: schemaDefault('AWS_QUEUE_TIMEOUT_MS'),
+  longestPresignedTtlSeconds: Math.max(schemaDefault('UPLOAD_URL_TTL_SECONDS'), schemaDefault('AVATAR_URL_TTL_SECONDS')),
 } satisfies Partial<Config['aws']>
 
 export class ConfigError extends Error {
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
       maxConnections: settings.AWS_MAX_CONNECTIONS,
       queueTimeoutMs: settings.AWS_QUEUE_TIMEOUT_MS,
       s3ForcePathStyle: settings.S3_FORCE_PATH_STYLE,
+      longestPresignedTtlSeconds: Math.max(settings.UPLOAD_URL_TTL_SECONDS, settings.AVATAR_URL_TTL_SECONDS),
     },
     table: settings.DYNAMODB_TABLE,
     avatars: {

@@ -36,8 +36,14 @@ describe('loadConfig', () => {
       maxConnections: 50,
       queueTimeoutMs: 5000,
       s3ForcePathStyle: false,
+      longestPresignedTtlSeconds: 3600,
     })
     assert.deepEqual({ ...DEFAULT_AWS_CALL_SETTINGS, region: 'eu-west-1', s3ForcePathStyle: false }, config.aws, 'the defaults tools start from are the same')
+  })
+
+  it('renews credentials for the longer of the two presigned TTLs', () => {
+    assert.equal(loadConfig({ ...minimal, UPLOAD_URL_TTL_SECONDS: '7200', AVATAR_URL_TTL_SECONDS: '600' }, noFiles).aws.longestPresignedTtlSeconds, 7200)
+    assert.equal(loadConfig({ ...minimal, UPLOAD_URL_TTL_SECONDS: '600', AVATAR_URL_TTL_SECONDS: '1800' }, noFiles).aws.longestPresignedTtlSeconds, 1800)
   })
 
   it('converts and validates numbers and booleans', () => {

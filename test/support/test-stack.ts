@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../../src/app.js'
-import { createAwsClients } from '../../src/aws/clients.js'
+import { createAwsClients, type AwsOverrides } from '../../src/aws/clients.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
 import { createResources } from '../../src/setup/create-resources.js'
 import { EMULATOR_CREDENTIALS, startEmulators, type Emulators } from '../../scripts/local/emulators.js'
@@ -38,6 +38,8 @@ export async function startTestStack(
   // the emulators and their table and bucket are set up as usual.
   options: Omit<BuildOptions, 'aws'> & {
     endpoints?: { dynamodb?: string; s3?: string }
+    // What the app signs with (e.g. a source of expiring credentials); the emulators accept any.
+    credentials?: AwsOverrides['credentials']
     appEnv?: Record<string, string>
     // Extra routes a test needs (e.g. a deliberately slow one), added before the app is ready.
     extraRoutes?: (app: FastifyInstance) => void
@@ -53,14 +55,14 @@ export async function startTestStack(
   })
   await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
   setupClients.destroy()
-  const { appEnv, endpoints, extraRoutes, ...buildOptions } = options
+  const { appEnv, endpoints, extraRoutes, credentials, ...buildOptions } = options
   const appConfig = appEnv ? loadConfig(testEnvironment({ API_KEYS: apiKey, ...env, ...appEnv })) : config
   const app = await buildApp(appConfig, {
     ...buildOptions,
     aws: {
       dynamodbEndpoint: endpoints?.dynamodb ?? emulators.dynamoEndpoint,
       s3Endpoint: endpoints?.s3 ?? emulators.s3Endpoint,
-      credentials: TEST_CREDENTIALS,
+      credentials: credentials ?? TEST_CREDENTIALS,
     },
   })
   extraRoutes?.(app)

@@ -2,6 +2,7 @@
 // every bucket, table and key in every module, so a new bucket without them fails here.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { MAX_SESSION_SECONDS, webIdentitySessionSeconds } from '../../src/aws/credentials.js'
 import {
   type Block,
   blocksOf,
@@ -211,6 +212,12 @@ describe('modules/user-api access', () => {
     assert.match(String(role.body.assume_role_policy), /var\.workload_identity == "irsa" \? data\.aws_iam_policy_document\.irsa_trust\[0\]\.json : data\.aws_iam_policy_document\.pod_identity_trust\[0\]\.json/)
     const [attachment] = resourcesOf(module, 'aws_iam_role_policy_attachment')
     assert.ok(refersTo(attachment?.body.policy_arn, 'aws_iam_policy.service'))
+  })
+
+  test('the role allows the longest session the service asks for, so presigned URLs keep their lifetime', () => {
+    const [role] = resourcesOf(module, 'aws_iam_role')
+    assert.equal(role?.body.max_session_duration, MAX_SESSION_SECONDS)
+    assert.equal(webIdentitySessionSeconds(7 * 86_400), MAX_SESSION_SECONDS, 'the service never asks for more')
   })
 
   test('no resource would put a credential into the Terraform state', () => {

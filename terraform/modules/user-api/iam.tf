@@ -127,6 +127,12 @@ resource "aws_iam_role" "service" {
   assume_role_policy   = var.workload_identity == "irsa" ? data.aws_iam_policy_document.irsa_trust[0].json : data.aws_iam_policy_document.pod_identity_trust[0].json
   permissions_boundary = var.iam_role_permissions_boundary_arn
   tags                 = var.tags
+
+  # A presigned URL dies with the session that signed it. The service asks for web identity sessions
+  # of twice its longest URL lifetime (src/aws/credentials.ts) so every URL gets its full lifetime;
+  # 12 hours is STS's ceiling, so any lifetime the service accepts fits. Sessions nobody asks to
+  # lengthen stay at STS's one hour.
+  max_session_duration = 43200
 }
 
 resource "aws_iam_role_policy_attachment" "service" {
