@@ -30,7 +30,7 @@ function urlExpiry(url: string): number {
   const query = new URL(url).searchParams
   const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get('X-Amz-Date') ?? '')
   assert.ok(signedAt, `no X-Amz-Date in ${url}`)
-  const [, year, month, day, hour, minute, second] = signedAt.map(Number) as number[]
+  const [, year, month, day, hour, minute, second] = signedAt.map(Number)
   return Date.UTC(year!, month! - 1, day, hour, minute, second) + Number(query.get('X-Amz-Expires')) * 1000
 }
 

@@ -4,7 +4,7 @@
 // through its default chain and the same environment variables EKS sets, talks to it.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,8 +31,14 @@ function fakeSts() {
         response.statusCode = 400
         response.end(`<ErrorResponse xmlns="${STS_NAMESPACE}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`)
       }
-      if (state.rejectToken) return error('InvalidIdentityToken', 'Token is expired')
-      if ((duration ?? 3600) > state.maxSessionSeconds) return error('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
+      if (state.rejectToken) {
+        error('InvalidIdentityToken', 'Token is expired')
+        return
+      }
+      if ((duration ?? 3600) > state.maxSessionSeconds) {
+        error('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
+        return
+      }
       const expiration = new Date(Date.now() + (duration ?? 3600) * 1000).toISOString()
       response.end(
         `<AssumeRoleWithWebIdentityResponse xmlns="${STS_NAMESPACE}"><AssumeRoleWithWebIdentityResult>` +
@@ -52,14 +58,12 @@ describe('web identity (IRSA) sessions', () => {
   const saved = { ...process.env }
 
   before(async () => {
-    await new Promise<void>((resolve) => (server as Server).listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const tokenFile = join(directory, 'token')
     writeFileSync(tokenFile, 'header.payload.signature')
     // Only the web identity link of the chain may answer: no keys, profiles or metadata service.
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
-      process.env[name] = undefined
-      delete process.env[name]
-    }
+    const keep = Object.entries(process.env).filter(([name]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|CONTAINER_.*)$/.test(name))
+    process.env = Object.fromEntries(keep)
     Object.assign(process.env, {
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
       AWS_ROLE_ARN: 'arn:aws:iam::000000000000:role/user-api-service',
