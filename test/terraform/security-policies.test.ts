@@ -169,7 +169,7 @@ describe('modules/user-api access', () => {
     assert.deepEqual(grants.sort(), [
       ...['DeleteItem', 'DescribeTable', 'GetItem', 'PutItem', 'UpdateItem'].map((action) => `dynamodb:${action} on ${table}`),
       `dynamodb:Scan on ${table}/index/users-by-id`,
-      ...['Decrypt', 'Encrypt', 'GenerateDataKey'].map((action) => `kms:${action} on ${key}`),
+      ...['Decrypt', 'GenerateDataKey'].map((action) => `kms:${action} on ${key}`),
       ...['DeleteObject', 'GetObject', 'PutObject'].map((action) => `s3:${action} on ${bucket}/avatars/*`),
       `s3:ListBucket on ${bucket}`,
     ].sort())

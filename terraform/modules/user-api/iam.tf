@@ -39,9 +39,11 @@ data "aws_iam_policy_document" "service" {
     }
   }
 
+  # S3 (SSE-KMS uploads and downloads) and DynamoDB (its table key) call GenerateDataKey and Decrypt
+  # on the caller's behalf; nothing the service does needs kms:Encrypt.
   statement {
     sid       = "UseTheKeyThroughS3AndDynamoDB"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.this.arn]
     condition {
       test     = "StringEquals"

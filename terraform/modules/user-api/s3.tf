@@ -135,8 +135,10 @@ data "aws_iam_policy_document" "avatars_bucket" {
     }
   }
 
-  # Uploads without encryption headers get the bucket default (this key). Uploads that ask for
-  # anything else are refused: another KMS key, SSE-S3, or customer-provided keys.
+  # Every upload must ask for SSE-KMS with this key (the service's POST form always does). With the
+  # IfExists operators a missing header counts as a mismatch, so these two statements also refuse
+  # uploads without encryption headers, aws:kms without a key id (which would use the AWS managed
+  # key), SSE-S3 and DSSE-KMS; test/terraform/policy-simulation.test.ts shows which refuses what.
   statement {
     sid    = "DenyUploadsWithAnotherKmsKey"
     effect = "Deny"
@@ -166,28 +168,6 @@ data "aws_iam_policy_document" "avatars_bucket" {
       test     = "StringNotEqualsIfExists"
       variable = "s3:x-amz-server-side-encryption"
       values   = ["aws:kms"]
-    }
-  }
-
-  # aws:kms without a key id could fall back to the AWS managed key: the key must be named.
-  statement {
-    sid    = "DenyKmsUploadsWithoutKeyId"
-    effect = "Deny"
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.avatars.arn}/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "s3:x-amz-server-side-encryption"
-      values   = ["aws:kms"]
-    }
-    condition {
-      test     = "Null"
-      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
-      values   = ["true"]
     }
   }
 
