@@ -45,7 +45,7 @@ s3_secret_key=$(openssl rand -hex 20)
 api_key=$(openssl rand -hex 32)
 echo "::add-mask::$s3_secret_key"
 echo "::add-mask::$api_key"
-kubectl create namespace "$namespace"
+"$root/.github/scripts/prepare-namespace.sh" "$namespace"
 kubectl --namespace "$namespace" create secret generic e2e-aws-credentials \
   --from-literal=AWS_ACCESS_KEY_ID="$s3_access_key" --from-literal=AWS_SECRET_ACCESS_KEY="$s3_secret_key"
 kubectl --namespace "$namespace" create secret generic e2e-api-keys --from-literal=api-keys="$api_key"
