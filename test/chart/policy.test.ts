@@ -168,7 +168,8 @@ describe('identity, secrets and network', () => {
     const egressPorts = policy.spec!.egress!.flatMap((rule) => (rule.ports ?? []).map((port) => port.port))
     assert.deepEqual([...new Set(egressPorts)].sort(), [443, 53, 80])
     const agentRule = policy.spec!.egress!.find((rule) => rule.ports?.some((port) => port.port === 80))
-    assert.deepEqual(agentRule?.to, [{ ipBlock: { cidr: '169.254.170.23/32' } }])
+    // The agent's IPv4 and IPv6 link-local addresses: IPv6 clusters reach it on the second.
+    assert.deepEqual(agentRule?.to, [{ ipBlock: { cidr: '169.254.170.23/32' } }, { ipBlock: { cidr: 'fd00:ec2::23/128' } }])
 
     const testPod = onlyObjectOfKind(objects, 'Pod')
     const peers = policy.spec!.ingress!.flatMap((rule) => rule.from ?? [])

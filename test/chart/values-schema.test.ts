@@ -20,6 +20,13 @@ describe('values.schema.json', () => {
     assert.equal(result.exitCode, 0, result.stderr)
   })
 
+  test('accepts a KMS key ARN, also of a multi-Region key in another partition', async () => {
+    for (const arn of ['arn:aws:kms:eu-west-1:123456789012:key/0b7c5f4e-8d8a-4d5c-9d2b-3f1b2a6c7d8e', 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab']) {
+      const result = await template('--set', `config.s3KmsKeyId=${arn}`)
+      assert.equal(result.exitCode, 0, result.stderr)
+    }
+  })
+
   const rejected: [string, string[], RegExp][] = [
     ['a string replica count', ['--set-string', 'replicaCount=2'], /replicaCount/],
     ['an unknown top-level key', ['--set', 'replicas=2'], /replicas/],
@@ -33,6 +40,10 @@ describe('values.schema.json', () => {
     ['an unknown log level', ['--set', 'config.logLevel=verbose'], /logLevel/],
     ['a chart-created Secret without keys', ['--set', 'apiKeys.create=true'], /keys/],
     ['an API key shorter than 32 characters', ['--set', 'apiKeys.create=true,apiKeys.keys[0]=short'], /keys/],
+    // The bucket policy compares the key ARN: an alias or bare id would make S3 refuse every upload.
+    ['a KMS key alias', ['--set', 'config.s3KmsKeyId=alias/user-api-production'], /s3KmsKeyId/],
+    ['a bare KMS key id', ['--set', 'config.s3KmsKeyId=0b7c5f4e-8d8a-4d5c-9d2b-3f1b2a6c7d8e'], /s3KmsKeyId/],
+    ['a KMS alias ARN', ['--set', 'config.s3KmsKeyId=arn:aws:kms:eu-west-1:123456789012:alias/user-api'], /s3KmsKeyId/],
     ['an invalid IRSA role ARN', ['--set', 'serviceAccount.irsaRoleArn=my-role'], /irsaRoleArn/],
     ['an Ingress host without paths', ['--set-json', 'ingress.hosts=[{"host":"a.example.com","paths":[]}]'], /paths/],
   ]
