@@ -12,10 +12,12 @@ declare module 'fastify' {
 }
 
 export const API_KEY_HEADER = 'x-api-key'
+/** The WWW-Authenticate challenge of a 401: which credentials to send, and where. */
+export const API_KEY_CHALLENGE = 'APIKey realm="user-api", header="X-API-Key"'
 
 const unauthorized = () =>
   new HttpProblem(401, 'Unauthorized', 'A valid API key is required in the X-API-Key header.', {
-    'WWW-Authenticate': 'APIKey realm="user-api", header="X-API-Key"',
+    'WWW-Authenticate': API_KEY_CHALLENGE,
   })
 
 // For handlers behind apiKeyAuth, where a request without a caller cannot reach them.

@@ -1,8 +1,60 @@
 // OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with Swagger UI at /docs.
+// The document is a contract for linters, generated clients and the breaking-change check, so it
+// is finished here rather than left as the route schemas spell it: schemas with a title become
+// named components (User, Problem...), and response headers refer to one definition each.
+import { isDeepStrictEqual } from 'node:util'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
+import { RESPONSE_HEADERS, type ResponseHeaderName } from './responses.js'
+
+type JsonObject = Record<string, unknown>
+
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+// Replaces every titled object schema under `node` by a reference to components.schemas[title].
+// Examples are data, not schemas, and are left alone.
+function hoistNamedSchemas(node: unknown, schemas: JsonObject): unknown {
+  if (Array.isArray(node)) return node.map((item) => hoistNamedSchemas(item, schemas))
+  if (!isObject(node)) return node
+  const copy = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === 'example' || key === 'examples' ? value : hoistNamedSchemas(value, schemas)]),
+  )
+  if (typeof copy.title !== 'string' || copy.type !== 'object' || !isObject(copy.properties)) return copy
+  const existing = schemas[copy.title]
+  if (existing !== undefined && !isDeepStrictEqual(existing, copy)) {
+    throw new Error(`OpenAPI: two different schemas are titled ${copy.title}; give one another title`)
+  }
+  schemas[copy.title] = copy
+  return { $ref: `#/components/schemas/${copy.title}` }
+}
+
+function referToSharedHeaders(paths: JsonObject): Set<ResponseHeaderName> {
+  const used = new Set<ResponseHeaderName>()
+  for (const operation of Object.values(paths).flatMap((item) => (isObject(item) ? Object.values(item) : []))) {
+    if (!isObject(operation) || !isObject(operation.responses)) continue
+    for (const response of Object.values(operation.responses)) {
+      if (!isObject(response) || !isObject(response.headers)) continue
+      for (const name of Object.keys(response.headers)) {
+        if (!(name in RESPONSE_HEADERS)) throw new Error(`OpenAPI: response header ${name} has no definition in docs/responses.ts`)
+        used.add(name as ResponseHeaderName)
+        response.headers[name] = { $ref: `#/components/headers/${name}` }
+      }
+    }
+  }
+  return used
+}
+
+function finishDocument(document: JsonObject): JsonObject {
+  const components = isObject(document.components) ? document.components : {}
+  const schemas: JsonObject = { ...(isObject(components.schemas) ? components.schemas : {}) }
+  const paths = hoistNamedSchemas(document.paths, schemas) as JsonObject
+  const used = referToSharedHeaders(paths)
+  const headers = Object.fromEntries([...used].sort().map((name) => [name, RESPONSE_HEADERS[name]]))
+  const sortedSchemas = Object.fromEntries(Object.keys(schemas).sort().map((name) => [name, schemas[name]]))
+  return { ...document, paths, components: { ...components, schemas: sortedSchemas, headers } }
+}
 
 export const openApi = fastifyPlugin(
   async (app: FastifyInstance, { version }: { version: string }) => {
@@ -13,15 +65,21 @@ export const openApi = fastifyPlugin(
           title: 'user-api',
           version,
           description: 'Register users, list them, and upload avatars straight to S3 with presigned forms.',
+          license: { name: 'MIT', identifier: 'MIT' },
         },
+        // Relative: the API is wherever this document was fetched from, behind any proxy or port.
+        servers: [{ url: '/', description: 'The service that serves this document' }],
         tags: [
           { name: 'users', description: 'User registration and lookup; requires X-API-Key' },
           { name: 'operations', description: 'Health, readiness and metrics; no key needed' },
         ],
         components: {
-          securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+          securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of the keys in API_KEYS or API_KEYS_FILE' } },
         },
+        // Secure by default: an operation is documented as open only where it says security: [].
+        security: [{ apiKey: [] }],
       },
+      transformObject: (documentObject) => finishDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     })
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
     app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger())

@@ -1,22 +1,42 @@
-import { Type } from 'typebox'
+// Liveness and readiness probes for Kubernetes and load balancers; open, like the rest of the
+// operational endpoints.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { jsonResponse } from '../docs/responses.js'
 import type { Readiness } from './readiness.js'
 
-const StatusSchema = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) })
+const StatusSchema = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) }, { title: 'Status' })
+const tags = ['operations']
+// No credentials: probes must work without a key.
+const security: [] = []
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness }> = async (app, { readiness }) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'Liveness: the process serves HTTP', response: { 200: StatusSchema } }, logLevel: 'warn' },
+    {
+      schema: {
+        operationId: 'getLiveness',
+        tags,
+        security,
+        summary: 'Liveness: the process serves HTTP',
+        response: { 200: jsonResponse(StatusSchema, { description: 'Alive', example: { status: 'ok' } }) },
+      },
+      logLevel: 'warn',
+    },
     async () => ({ status: 'ok' }),
   )
   app.get(
     '/readyz',
     {
       schema: {
-        tags: ['operations'],
+        operationId: 'getReadiness',
+        tags,
+        security,
         summary: 'Readiness: DynamoDB answers and the process is not draining',
-        response: { 200: StatusSchema, 503: StatusSchema },
+        response: {
+          200: jsonResponse(StatusSchema, { description: 'Ready to serve', example: { status: 'ready' } }),
+          503: jsonResponse(StatusSchema, { description: 'Not ready: draining, or DynamoDB does not answer', example: { status: 'not ready', reason: 'draining' } }),
+        },
       },
       logLevel: 'warn',
     },

@@ -7,10 +7,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fastifyPlugin from 'fastify-plugin'
 import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../aws/aws-errors.js'
 import { describeValidationErrors, type ValidationIssue } from '../validation/validation-errors.js'
-import type { Problem } from './problem-schema.js'
+import { PROBLEM_MEDIA_TYPE, type Problem } from './problem-schema.js'
 import { HttpProblem, RETRY_AFTER_SECONDS } from './problems.js'
 
-const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+const PROBLEM_CONTENT_TYPE = `${PROBLEM_MEDIA_TYPE}; charset=utf-8`
 
 const PATTERN_MESSAGES = { '/name': 'must be 1-100 characters after trimming, without control characters' }
 

@@ -1,6 +1,9 @@
 // RFC 9457 problem details: the body of every error response.
 import { Type, type Static } from 'typebox'
 
+/** The media type of every error response; clients tell errors from data by it. */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
+
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'URI reference identifying the problem type' }),
@@ -23,17 +26,3 @@ export const ProblemSchema = Type.Object(
 )
 
 export type Problem = Static<typeof ProblemSchema>
-
-const problemResponse = (description: string) => ({ ...ProblemSchema, description })
-
-// Reusable response entries, so every route documents the errors it can return.
-export const ProblemResponses = {
-  400: problemResponse('Invalid request: malformed JSON, invalid fields or a bad cursor'),
-  401: problemResponse('Missing or invalid API key'),
-  404: problemResponse('No such user'),
-  409: problemResponse('Email address already registered'),
-  413: problemResponse('Request body larger than 16 KiB'),
-  415: problemResponse('Request body is not JSON'),
-  500: problemResponse('Internal error; details are in the server log under the request id'),
-  503: problemResponse('A backend is temporarily unavailable; retry after the Retry-After delay'),
-}

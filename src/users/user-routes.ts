@@ -1,13 +1,18 @@
+// The users API: registration, lookup, listing, erasure and fresh avatar uploads, all behind the
+// API key. Each route's schema is its validation, its serialization and its OpenAPI operation.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { apiKeyAuth, authenticatedCaller } from '../auth/api-key-auth.js'
-import { ProblemResponses as Problems } from '../http/problem-schema.js'
+import { jsonResponse, noContentResponse, ProblemResponses as Problems } from '../docs/responses.js'
 import {
+  AVATAR_UPLOAD_EXAMPLE,
   AvatarUploadRequestSchema,
   AvatarUploadSchema,
   CreateUserBodySchema,
+  DEFAULT_PAGE_SIZE,
   ListUsersQuerySchema,
+  REGISTRATION_EXAMPLE,
   RegistrationSchema,
+  USER_EXAMPLE,
   UserIdParamsSchema,
   UserListSchema,
   UserSchema,
@@ -24,12 +29,17 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
     '/user',
     {
       schema: {
+        operationId: 'registerUser',
         tags,
         security,
         summary: 'Register a user and get a presigned avatar upload',
         body: CreateUserBodySchema,
         response: {
-          201: { ...RegistrationSchema, description: 'Registered; upload the avatar with avatar_upload' },
+          201: jsonResponse(RegistrationSchema, {
+            description: 'Registered; upload the avatar with avatar_upload',
+            example: REGISTRATION_EXAMPLE,
+            headers: ['Location'],
+          }),
           400: Problems[400], 401: Problems[401], 409: Problems[409], 413: Problems[413], 415: Problems[415], 500: Problems[500], 503: Problems[503],
         },
       },
@@ -44,23 +54,20 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
     '/users',
     {
       schema: {
+        operationId: 'listUsers',
         tags,
         security,
         summary: 'List users, one page at a time',
         description: 'When more users remain, the Link header carries the URL of the next page (rel="next").',
         querystring: ListUsersQuerySchema,
         response: {
-          200: {
-            ...UserListSchema,
-            description: 'A page of users',
-            headers: Type.Object({ Link: Type.Optional(Type.String({ description: 'RFC 8288 link to the next page' })) }),
-          },
+          200: jsonResponse(UserListSchema, { description: 'A page of users', example: [USER_EXAMPLE], headers: ['Link'] }),
           400: Problems[400], 401: Problems[401], 500: Problems[500], 503: Problems[503],
         },
       },
     },
     async (request, reply) => {
-      const { limit, cursor } = request.query
+      const { limit = DEFAULT_PAGE_SIZE, cursor } = request.query
       const page = await users.list(limit, cursor, authenticatedCaller(request).cursorKey)
       if (page.nextCursor !== undefined) {
         const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor })
@@ -74,11 +81,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
     '/users/:id',
     {
       schema: {
+        operationId: 'getUser',
         tags,
         security,
         summary: 'Get one user',
         params: UserIdParamsSchema,
-        response: { 200: UserSchema, 400: Problems[400], 401: Problems[401], 404: Problems[404], 500: Problems[500], 503: Problems[503] },
+        response: { 200: jsonResponse(UserSchema, { description: 'The user', example: USER_EXAMPLE }), 400: Problems[400], 401: Problems[401], 404: Problems[404], 500: Problems[500], 503: Problems[503] },
       },
     },
     async (request) => users.get(request.params.id),
@@ -88,12 +96,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
     '/users/:id',
     {
       schema: {
+        operationId: 'deleteUser',
         tags,
         security,
         summary: 'Delete a user and their avatar (erasure on request)',
         params: UserIdParamsSchema,
         response: {
-          204: { type: 'null', description: 'Deleted' },
+          204: noContentResponse('Deleted'),
           400: Problems[400], 401: Problems[401], 404: Problems[404], 500: Problems[500], 503: Problems[503],
         },
       },
@@ -108,13 +117,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
     '/users/:id/avatar-upload',
     {
       schema: {
+        operationId: 'renewAvatarUpload',
         tags,
         security,
         summary: 'Get a fresh avatar upload for an existing user',
         params: UserIdParamsSchema,
         body: AvatarUploadRequestSchema,
         response: {
-          201: { ...AvatarUploadSchema, description: 'Upload the avatar with this form' },
+          201: jsonResponse(AvatarUploadSchema, { description: 'Upload the avatar with this form', example: AVATAR_UPLOAD_EXAMPLE }),
           400: Problems[400], 401: Problems[401], 404: Problems[404], 413: Problems[413], 415: Problems[415], 500: Problems[500], 503: Problems[503],
         },
       },

@@ -32,7 +32,8 @@ export const CreateUserBodySchema = Type.Object(
     email: Type.String({ format: 'email', maxLength: 254, description: 'Unique, compared case-insensitively', examples: ['ada@example.com'] }),
     avatar_content_type: Type.Optional(AvatarContentTypeSchema),
   },
-  { additionalProperties: false },
+  // A top-level example becomes the request body's example in the OpenAPI document.
+  { additionalProperties: false, examples: [{ name: 'Ada Lovelace', email: 'ada@example.com', avatar_content_type: 'image/png' }] },
 )
 export type CreateUserBody = Static<typeof CreateUserBodySchema>
 
@@ -46,24 +47,60 @@ export const AvatarUploadSchema = Type.Object(
   },
   { title: 'AvatarUpload', additionalProperties: false },
 )
+export type AvatarUpload = Static<typeof AvatarUploadSchema>
 
 export const RegistrationSchema = Type.Object(
   { user: UserSchema, avatar_upload: AvatarUploadSchema },
-  { additionalProperties: false },
+  { title: 'Registration', additionalProperties: false },
 )
+export type Registration = Static<typeof RegistrationSchema>
 
 export const AvatarUploadRequestSchema = Type.Object(
   { avatar_content_type: Type.Optional(AvatarContentTypeSchema) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ avatar_content_type: 'image/jpeg' }] },
 )
 
 export const UserIdParamsSchema = Type.Object({
   id: Type.String({ format: 'uuid', description: 'User id' }),
 })
 
+export const DEFAULT_PAGE_SIZE = 100
+
 export const ListUsersQuerySchema = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size' }),
+  // Optional for clients; request validation fills in the default.
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_PAGE_SIZE, description: 'Page size' })),
   cursor: Type.Optional(Type.String({ maxLength: 2048, description: 'Opaque cursor from a previous Link rel="next"' })),
 })
 
 export const UserListSchema = Type.Array(UserSchema)
+
+// Examples for the OpenAPI document, typed so that they cannot drift from the schemas. The upload
+// form's signature fields are placeholders: a real form carries the values S3 signed.
+const EXAMPLE_USER_ID = '0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10'
+
+export const USER_EXAMPLE: User = {
+  id: EXAMPLE_USER_ID,
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  avatar_url: null,
+  created_at: '2026-11-30T09:15:00.000Z',
+}
+
+export const AVATAR_UPLOAD_EXAMPLE: AvatarUpload = {
+  method: 'POST',
+  url: 'https://user-api-avatars.s3.eu-west-1.amazonaws.com/',
+  fields: {
+    'Content-Type': 'image/png',
+    bucket: 'user-api-avatars',
+    key: `avatars/${EXAMPLE_USER_ID}`,
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Credential': '<access key id>/20261130/eu-west-1/s3/aws4_request',
+    'X-Amz-Date': '20261130T091500Z',
+    Policy: '<base64 policy document>',
+    'X-Amz-Signature': '<signature>',
+  },
+  max_bytes: 5_242_880,
+  expires_at: '2026-11-30T09:30:00.000Z',
+}
+
+export const REGISTRATION_EXAMPLE: Registration = { user: USER_EXAMPLE, avatar_upload: AVATAR_UPLOAD_EXAMPLE }

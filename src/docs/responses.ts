@@ -1,0 +1,128 @@
+// Response entries for the route schemas, so that the OpenAPI document says exactly what the
+// service sends: the media type (problem details for every error), an example, and the response
+// headers. Fastify serializes each response with the schema under its media type, so the document
+// and the bytes on the wire come from the same entry.
+import { Type, type TSchema } from 'typebox'
+import { API_KEY_CHALLENGE } from '../auth/api-key-auth.js'
+import { PROBLEM_MEDIA_TYPE, ProblemSchema, type Problem } from '../http/problem-schema.js'
+import { RETRY_AFTER_SECONDS } from '../http/problems.js'
+
+const EXAMPLE_REQUEST_ID = '5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30'
+
+// OpenAPI Header objects. A route names the headers it sends; the document refers to these
+// definitions (components.headers), so a header is described once however many responses carry it.
+export const RESPONSE_HEADERS = {
+  'X-Request-Id': {
+    description: 'Identifies the request in the service log; a valid incoming X-Request-Id is kept. Quote it when reporting a problem.',
+    required: true,
+    schema: { type: 'string', maxLength: 128 },
+    example: EXAMPLE_REQUEST_ID,
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    required: true,
+    schema: { type: 'integer', minimum: 1 },
+    example: RETRY_AFTER_SECONDS,
+  },
+  'WWW-Authenticate': {
+    description: 'The credentials the operation requires',
+    required: true,
+    schema: { type: 'string' },
+    example: API_KEY_CHALLENGE,
+  },
+  Location: {
+    description: 'Path of the new user',
+    required: true,
+    schema: { type: 'string', format: 'uri-reference' },
+    example: '/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10',
+  },
+  Link: {
+    description: 'RFC 8288 link to the next page (rel="next"); absent on the last page',
+    required: false,
+    schema: { type: 'string' },
+    example: '</users?limit=2&cursor=v1.eyJwayI6IlVTRVIjMGI2ZiJ9.c2lnbmF0dXJl>; rel="next"',
+  },
+} as const
+
+export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS
+
+// Every response carries X-Request-Id (http/request-context.ts). The values here are only
+// placeholders for Fastify: docs/openapi.ts replaces each by a reference to RESPONSE_HEADERS.
+function headers(names: readonly ResponseHeaderName[]): Record<string, { type: 'string' }> {
+  return Object.fromEntries(['X-Request-Id', ...names].map((name) => [name, { type: 'string' }]))
+}
+
+export function jsonResponse<T extends TSchema>(
+  schema: T,
+  { description, example, headers: names = [] }: { description: string; example: unknown; headers?: ResponseHeaderName[] },
+) {
+  return { description, headers: headers(names), content: { 'application/json': { schema, example } } }
+}
+
+export function textResponse(description: string, example: string) {
+  return { description, headers: headers([]), content: { 'text/plain': { schema: Type.String(), example } } }
+}
+
+export function noContentResponse(description: string) {
+  return { type: 'null', description, headers: headers([]) } as const
+}
+
+function problemResponse(status: number, description: string, example: Omit<Problem, 'type' | 'status' | 'request_id'>) {
+  const names: ResponseHeaderName[] = status === 401 ? ['WWW-Authenticate'] : status === 503 ? ['Retry-After'] : []
+  return {
+    description,
+    headers: headers(names),
+    content: {
+      [PROBLEM_MEDIA_TYPE]: {
+        schema: ProblemSchema,
+        example: { type: 'about:blank', status, ...example, request_id: EXAMPLE_REQUEST_ID } satisfies Problem,
+      },
+    },
+  }
+}
+
+// The error responses routes pick from, each with the media type, headers and body the error
+// handler (http/error-handler.ts) really sends.
+export const ProblemResponses = {
+  400: problemResponse(400, 'Invalid request: malformed JSON, invalid fields or a bad cursor', {
+    title: 'Bad Request',
+    detail: 'The request is invalid; see errors for every invalid field.',
+    instance: '/user',
+    errors: [{ field: '/email', message: 'must match format "email"' }],
+  }),
+  401: problemResponse(401, 'Missing or invalid API key', {
+    title: 'Unauthorized',
+    detail: 'A valid API key is required in the X-API-Key header.',
+    instance: '/users',
+  }),
+  404: problemResponse(404, 'No such user', {
+    title: 'Not Found',
+    detail: 'No user with id 0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10.',
+    instance: '/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10',
+  }),
+  409: problemResponse(409, 'Email address already registered', {
+    title: 'Conflict',
+    detail: 'A user with this email address is already registered.',
+    instance: '/user',
+  }),
+  413: problemResponse(413, 'Request body larger than 16 KiB', {
+    title: 'Content Too Large',
+    detail: 'The request body is larger than 16 KiB.',
+    instance: '/user',
+  }),
+  415: problemResponse(415, 'Request body is not JSON', {
+    title: 'Unsupported Media Type',
+    detail: 'Send the body as application/json.',
+    instance: '/user',
+  }),
+  500: problemResponse(500, 'Internal error; details are in the server log under the request id', {
+    title: 'Internal Server Error',
+    detail: 'Something went wrong on our side. Quote the request id when reporting it.',
+    instance: '/users',
+  }),
+  503: problemResponse(503, 'A backend is temporarily unavailable; retry after the Retry-After delay', {
+    title: 'Service Unavailable',
+    detail: 'A storage backend is temporarily unavailable. Please retry.',
+    instance: '/users',
+  }),
+}
