@@ -7,13 +7,13 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, type BuildOptions } from '../../src/app.js'
+import type { BuildOptions } from '../../src/app.js'
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js'
 import { loadConfig } from '../../src/config/config.js'
 import { UPLOAD_GRACE_SECONDS } from '../../src/users/user-service.js'
 import { assertProblem, authed } from '../support/http.js'
 import { seededRandom, startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
-import { startTestStack, TEST_CREDENTIALS, testEnvironment, type TestStack } from '../support/test-stack.js'
+import { buildTestApp, startTestStack, TEST_CREDENTIALS, testEnvironment, type TestStack } from '../support/test-stack.js'
 import { auditRegistrations, describeAudit, type RegistrationOutcome, type TableItem } from './registration-audit.js'
 import { listAllUsers, runWithConcurrency } from './reliability-support.js'
 
@@ -47,7 +47,7 @@ describe('no lost or duplicated writes', () => {
 
   // More apps on the same tables: one with the production AWS defaults, one whose clock runs ahead.
   async function anotherApp(env: Record<string, string>, options: Omit<BuildOptions, 'aws'> = {}): Promise<FastifyInstance> {
-    const app = await buildApp(loadConfig(testEnvironment({ API_KEYS: stack.apiKey, ...env })), {
+    const app = await buildTestApp(loadConfig(testEnvironment({ API_KEYS: stack.apiKey, ...env })), {
       ...options,
       aws: { dynamodbEndpoint: proxy.url, s3Endpoint: stack.emulators.s3Endpoint, credentials: TEST_CREDENTIALS },
     })

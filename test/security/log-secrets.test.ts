@@ -5,10 +5,10 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, loggerOptions } from '../../src/app.js'
+import { loggerOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
-import { newApiKey, startTestStack, TEST_CREDENTIALS, testEnvironment, type TestStack } from '../support/test-stack.js'
+import { buildTestApp, newApiKey, startTestStack, TEST_CREDENTIALS, testEnvironment, type TestStack } from '../support/test-stack.js'
 import { rawRequest } from './security-support.js'
 
 const WINDOW = 12
@@ -41,7 +41,7 @@ describe('the API key never appears in a log line', () => {
     baseUrl = `http://127.0.0.1:${port}`
     // A table that does not exist stands for any permission or configuration error: a 500.
     const broken = loadConfig(testEnvironment({ ...FAST_FAILURE, API_KEYS: stack.apiKey, DYNAMODB_TABLE: 'no-such-table' }))
-    misconfigured = await buildApp(broken, {
+    misconfigured = await buildTestApp(broken, {
       logger: logger(broken),
       aws: { dynamodbEndpoint: stack.emulators.dynamoEndpoint, s3Endpoint: stack.emulators.s3Endpoint, credentials: TEST_CREDENTIALS },
     })

@@ -1,5 +1,6 @@
 // A whole service for one test file: in-memory dynalite and s3rver on random loopback ports, the
 // table and bucket created, and the real app built against them with a freshly generated key.
+// Every response the app sends is checked against the OpenAPI document (response-contract.ts).
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../../src/app.js'
@@ -7,6 +8,7 @@ import { createAwsClients, type AwsOverrides } from '../../src/aws/clients.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
 import { createResources } from '../../src/setup/create-resources.js'
 import { EMULATOR_CREDENTIALS, startEmulators, type Emulators } from '../../scripts/local/emulators.js'
+import { enforceResponseContract, ResponseContractError } from './response-contract.js'
 
 export const TEST_CREDENTIALS = EMULATOR_CREDENTIALS
 
@@ -41,7 +43,7 @@ export async function startTestStack(
     // What the app signs with (e.g. a source of expiring credentials); the emulators accept any.
     credentials?: AwsOverrides['credentials']
     appEnv?: Record<string, string>
-    // Extra routes a test needs (e.g. a deliberately slow one), added before the app is ready.
+    // Extra routes or hooks a test needs (e.g. a deliberately slow route), added before the app is ready.
     extraRoutes?: (app: FastifyInstance) => void
   } = {},
 ): Promise<TestStack> {
@@ -66,6 +68,8 @@ export async function startTestStack(
     },
   })
   extraRoutes?.(app)
+  // After the test's own hooks, so the check sees the response as it leaves.
+  const contract = await enforceResponseContract(app)
   await app.ready()
   return {
     app,
@@ -75,6 +79,20 @@ export async function startTestStack(
     async close() {
       await app.close()
       await emulators.stop()
+      // Responses that reached the test over a socket rather than through app.inject.
+      const unreported = contract.takeUnreported()
+      if (unreported.length > 0) throw new ResponseContractError(unreported)
     },
   }
+}
+
+/** buildApp for tests that need a second app on a stack's emulators: responses checked the same way. */
+export async function buildTestApp(config: Config, options: BuildOptions): Promise<FastifyInstance> {
+  const app = await buildApp(config, options)
+  const contract = await enforceResponseContract(app)
+  app.addHook('onClose', async () => {
+    const unreported = contract.takeUnreported()
+    if (unreported.length > 0) throw new ResponseContractError(unreported)
+  })
+  return app
 }

@@ -7,12 +7,11 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js'
 import { loadConfig } from '../../src/config/config.js'
 import { staleClaimSeconds } from '../../src/users/user-repository.js'
 import { assertProblem, authed } from '../support/http.js'
-import { startTestStack, TEST_CREDENTIALS, testEnvironment, type TestStack } from '../support/test-stack.js'
+import { buildTestApp, startTestStack, TEST_CREDENTIALS, testEnvironment, type TestStack } from '../support/test-stack.js'
 
 describe('email claims without a user record', () => {
   let stack: TestStack
@@ -83,7 +82,7 @@ describe('email claims without a user record', () => {
     const { user } = await client.register('Long Standing', address)
     let later: FastifyInstance | undefined
     try {
-      later = await buildApp(loadConfig(testEnvironment({ API_KEYS: stack.apiKey })), {
+      later = await buildTestApp(loadConfig(testEnvironment({ API_KEYS: stack.apiKey })), {
         now: () => new Date(Date.now() + (staleAgeSeconds + 60) * 1000),
         aws: { dynamodbEndpoint: stack.emulators.dynamoEndpoint, s3Endpoint: stack.emulators.s3Endpoint, credentials: TEST_CREDENTIALS },
       })
