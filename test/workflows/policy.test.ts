@@ -33,6 +33,7 @@ const writeAllowList: Record<string, string[]> = {
   'delivery.yml:terraform-plan': ['id-token', 'pull-requests'], // AWS via OIDC, plan comment
   'delivery.yml:deploy': ['id-token'], // AWS via OIDC
   'delivery.yml:promotion-pr': ['pull-requests'],
+  'delivery.yml:api-release-asset': ['contents'], // attach openapi.json to the release of a tag
   'promote.yml:promotion-pr': ['pull-requests'],
 }
 
@@ -72,7 +73,7 @@ test('only the allow-listed jobs can write, and only what they need', () => {
     assert.ok(jobs.some((job) => job.key === key), `allow-list entry ${key} names no job`)
   }
   const contentsOrPackages = jobs.filter(({ job }) => writeScopes(job).some((scope) => scope === 'contents' || scope === 'packages'))
-  assert.deepEqual(contentsOrPackages.map(({ key }) => key), ['delivery.yml:image'])
+  assert.deepEqual(contentsOrPackages.map(({ key }) => key).sort(), ['delivery.yml:api-release-asset', 'delivery.yml:image'])
 })
 
 test('no workflow runs untrusted code with secrets (pull_request_target, workflow_run)', () => {
@@ -150,7 +151,8 @@ test('deployments run only on a push, in the environment of their branch, after 
   assert.match(deploy.if ?? '', /needs\.target\.outputs\.deploy-environment != ''/)
   assert.doesNotMatch(deploy.if ?? '', /always\(\)|failure\(\)|cancelled\(\)/, 'a deployment must not run after a failed check')
 
-  const notGating = new Set(['deploy', 'terraform-plan', 'promotion-pr', 'notify'])
+  // Pull-request and tag jobs never run on a push to an environment branch, so they cannot gate it.
+  const notGating = new Set(['deploy', 'terraform-plan', 'promotion-pr', 'notify', 'api-compatibility', 'api-release-asset'])
   const checks = Object.keys(delivery.data.jobs).filter((id) => !notGating.has(id))
   assert.deepEqual([...needsOf(deploy)].sort(), checks.sort(), 'deploy must need every check job')
 
@@ -178,6 +180,42 @@ test('every environment a branch can deploy has its Terraform root and Helm valu
     assert.ok(existsSync(join(repositoryRoot, 'terraform', 'environments', environment)), `terraform/environments/${environment}`)
     assert.ok(existsSync(join(githubDirectory, 'deploy', `values-${environment}.yaml`)), `.github/deploy/values-${environment}.yaml`)
   }
+})
+
+// ───────────── The API document ─────────────
+
+test('pull requests are checked for breaking API changes against the target branch, a label allows one', () => {
+  const job = delivery.data.jobs['api-compatibility']!
+  assert.equal(job.if, "github.event_name == 'pull_request'")
+  assert.deepEqual(job.permissions, { contents: 'read', 'pull-requests': 'read' }, 'reads the labels, writes nothing')
+  const checkout = stepsUsing(job, 'actions/checkout')[0]
+  assert.equal(checkout?.with?.['fetch-depth'], 0, 'the target branch commit must be in the checkout')
+  const step = job.steps?.find((candidate) => candidate.run?.includes('check-api-compatibility.sh'))
+  assert.ok(step, 'runs .github/scripts/check-api-compatibility.sh (tested in test/docs/breaking-changes.test.ts)')
+  assert.equal(step.env?.BASE_SHA, '${{ github.event.pull_request.base.sha }}')
+  assert.equal(step.env.PR_NUMBER, '${{ github.event.pull_request.number }}')
+  assert.match(step.run ?? '', /git show "\$BASE_SHA:client\/openapi\.json"/, 'compares with the document committed on the target branch')
+  assert.match(step.run ?? '', /src\/openapi-document\.ts/, "generates this pull request's document from its code")
+})
+
+test('the build writes openapi.json, kept as an artifact and attached to the release of every v* tag', () => {
+  const build = delivery.data.jobs['api-document']!
+  const script = (build.steps ?? []).map((step) => step.run ?? '').join('\n')
+  assert.match(script, /npm run build/)
+  assert.match(script, /npm run lint:openapi/)
+  const upload = stepsUsing(build, 'actions/upload-artifact')[0]
+  assert.deepEqual([upload?.with?.name, upload?.with?.path], ['openapi-document', 'dist/openapi.json'])
+  assert.ok(needsOf(delivery.data.jobs.deploy!).includes('api-document'), 'a document that does not build blocks deployments')
+
+  const release = delivery.data.jobs['api-release-asset']!
+  assert.equal(release.if, "github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')")
+  assert.deepEqual([...needsOf(release)].sort(), ['api-document', 'lint', 'test'])
+  assert.deepEqual(release.permissions, { contents: 'write' })
+  assert.deepEqual(stepsUsing(release, 'actions/checkout'), [], 'the job that can write contents runs no repository code')
+  assert.equal(stepsUsing(release, 'actions/download-artifact')[0]?.with?.name, 'openapi-document')
+  const attach = (release.steps ?? []).map((step) => step.run ?? '').join('\n')
+  assert.match(attach, /gh release upload "\$TAG" "\$document" --clobber/)
+  assert.match(attach, /gh release create "\$TAG" "\$document" --verify-tag/)
 })
 
 // ───────────── AWS access ─────────────
