@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import { RESPONSE_HEADERS, type ResponseHeaderName } from './responses.js'
+import { AUTHENTICATED, SECURITY_SCHEMES } from './security.js'
 
 type JsonObject = Record<string, unknown>
 
@@ -73,11 +74,9 @@ export const openApi = fastifyPlugin(
           { name: 'users', description: 'User registration and lookup; requires X-API-Key' },
           { name: 'operations', description: 'Health, readiness and metrics; no key needed' },
         ],
-        components: {
-          securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of the keys in API_KEYS or API_KEYS_FILE' } },
-        },
+        components: { securitySchemes: SECURITY_SCHEMES },
         // Secure by default: an operation is documented as open only where it says security: [].
-        security: [{ apiKey: [] }],
+        security: AUTHENTICATED,
       },
       transformObject: (documentObject) => finishDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     })

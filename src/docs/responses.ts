@@ -8,6 +8,8 @@ import { PROBLEM_MEDIA_TYPE, ProblemSchema, type Problem } from '../http/problem
 import { RETRY_AFTER_SECONDS } from '../http/problems.js'
 
 const EXAMPLE_REQUEST_ID = '5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30'
+/** The user id of every example, so that examples refer to one another. */
+export const EXAMPLE_USER_ID = '0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10'
 
 // OpenAPI Header objects. A route names the headers it sends; the document refers to these
 // definitions (components.headers), so a header is described once however many responses carry it.
@@ -34,7 +36,7 @@ export const RESPONSE_HEADERS = {
     description: 'Path of the new user',
     required: true,
     schema: { type: 'string', format: 'uri-reference' },
-    example: '/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10',
+    example: `/users/${EXAMPLE_USER_ID}`,
   },
   Link: {
     description: 'RFC 8288 link to the next page (rel="next"); absent on the last page',
@@ -97,8 +99,8 @@ export const ProblemResponses = {
   }),
   404: problemResponse(404, 'No such user', {
     title: 'Not Found',
-    detail: 'No user with id 0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10.',
-    instance: '/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10',
+    detail: `No user with id ${EXAMPLE_USER_ID}.`,
+    instance: `/users/${EXAMPLE_USER_ID}`,
   }),
   409: problemResponse(409, 'Email address already registered', {
     title: 'Conflict',

@@ -3,12 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { jsonResponse } from '../docs/responses.js'
+import { OPEN as security } from '../docs/security.js'
 import type { Readiness } from './readiness.js'
 
 const StatusSchema = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) }, { title: 'Status' })
 const tags = ['operations']
-// No credentials: probes must work without a key.
-const security: [] = []
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness }> = async (app, { readiness }) => {
   app.get(

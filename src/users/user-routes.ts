@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { apiKeyAuth, authenticatedCaller } from '../auth/api-key-auth.js'
 import { jsonResponse, noContentResponse, ProblemResponses as Problems } from '../docs/responses.js'
+import { AUTHENTICATED as security } from '../docs/security.js'
 import {
   AVATAR_UPLOAD_EXAMPLE,
   AvatarUploadRequestSchema,
@@ -19,7 +20,6 @@ import {
 } from './user-schemas.js'
 import type { UserService } from './user-service.js'
 
-const security = [{ apiKey: [] }]
 const tags = ['users']
 
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys: readonly string[] }> = async (app, { users, apiKeys }) => {

@@ -2,6 +2,7 @@
 // the OpenAPI document.
 import { Type, type Static } from 'typebox'
 import { AVATAR_CONTENT_TYPES } from '../avatars/avatar-storage.js'
+import { EXAMPLE_USER_ID } from '../docs/responses.js'
 
 // Names are trimmed before they are stored; the pattern accepts 1-100 characters between any
 // surrounding white space and rejects control characters anywhere.
@@ -76,8 +77,6 @@ export const UserListSchema = Type.Array(UserSchema)
 
 // Examples for the OpenAPI document, typed so that they cannot drift from the schemas. The upload
 // form's signature fields are placeholders: a real form carries the values S3 signed.
-const EXAMPLE_USER_ID = '0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10'
-
 export const USER_EXAMPLE: User = {
   id: EXAMPLE_USER_ID,
   name: 'Ada Lovelace',
