@@ -417,7 +417,6 @@ export interface operations {
                      *       "status": 400,
                      *       "title": "Bad Request",
                      *       "detail": "The request is invalid; see errors for every invalid field.",
-                     *       "instance": "/user",
                      *       "errors": [
                      *         {
                      *           "field": "/email",
@@ -444,7 +443,6 @@ export interface operations {
                      *       "status": 401,
                      *       "title": "Unauthorized",
                      *       "detail": "A valid API key is required in the X-API-Key header.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -464,7 +462,6 @@ export interface operations {
                      *       "status": 409,
                      *       "title": "Conflict",
                      *       "detail": "A user with this email address is already registered.",
-                     *       "instance": "/user",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -484,7 +481,6 @@ export interface operations {
                      *       "status": 413,
                      *       "title": "Content Too Large",
                      *       "detail": "The request body is larger than 16 KiB.",
-                     *       "instance": "/user",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -504,7 +500,6 @@ export interface operations {
                      *       "status": 415,
                      *       "title": "Unsupported Media Type",
                      *       "detail": "Send the body as application/json.",
-                     *       "instance": "/user",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -524,7 +519,6 @@ export interface operations {
                      *       "status": 500,
                      *       "title": "Internal Server Error",
                      *       "detail": "Something went wrong on our side. Quote the request id when reporting it.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -545,7 +539,6 @@ export interface operations {
                      *       "status": 503,
                      *       "title": "Service Unavailable",
                      *       "detail": "A storage backend is temporarily unavailable. Please retry.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -603,7 +596,6 @@ export interface operations {
                      *       "status": 400,
                      *       "title": "Bad Request",
                      *       "detail": "The request is invalid; see errors for every invalid field.",
-                     *       "instance": "/user",
                      *       "errors": [
                      *         {
                      *           "field": "/email",
@@ -630,7 +622,6 @@ export interface operations {
                      *       "status": 401,
                      *       "title": "Unauthorized",
                      *       "detail": "A valid API key is required in the X-API-Key header.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -650,7 +641,6 @@ export interface operations {
                      *       "status": 500,
                      *       "title": "Internal Server Error",
                      *       "detail": "Something went wrong on our side. Quote the request id when reporting it.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -671,7 +661,6 @@ export interface operations {
                      *       "status": 503,
                      *       "title": "Service Unavailable",
                      *       "detail": "A storage backend is temporarily unavailable. Please retry.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -724,7 +713,6 @@ export interface operations {
                      *       "status": 400,
                      *       "title": "Bad Request",
                      *       "detail": "The request is invalid; see errors for every invalid field.",
-                     *       "instance": "/user",
                      *       "errors": [
                      *         {
                      *           "field": "/email",
@@ -751,7 +739,6 @@ export interface operations {
                      *       "status": 401,
                      *       "title": "Unauthorized",
                      *       "detail": "A valid API key is required in the X-API-Key header.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -771,7 +758,6 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not Found",
                      *       "detail": "No user with id 0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10.",
-                     *       "instance": "/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -791,7 +777,6 @@ export interface operations {
                      *       "status": 500,
                      *       "title": "Internal Server Error",
                      *       "detail": "Something went wrong on our side. Quote the request id when reporting it.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -812,7 +797,6 @@ export interface operations {
                      *       "status": 503,
                      *       "title": "Service Unavailable",
                      *       "detail": "A storage backend is temporarily unavailable. Please retry.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -854,7 +838,6 @@ export interface operations {
                      *       "status": 400,
                      *       "title": "Bad Request",
                      *       "detail": "The request is invalid; see errors for every invalid field.",
-                     *       "instance": "/user",
                      *       "errors": [
                      *         {
                      *           "field": "/email",
@@ -881,7 +864,6 @@ export interface operations {
                      *       "status": 401,
                      *       "title": "Unauthorized",
                      *       "detail": "A valid API key is required in the X-API-Key header.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -901,7 +883,6 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not Found",
                      *       "detail": "No user with id 0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10.",
-                     *       "instance": "/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -921,7 +902,6 @@ export interface operations {
                      *       "status": 500,
                      *       "title": "Internal Server Error",
                      *       "detail": "Something went wrong on our side. Quote the request id when reporting it.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -942,7 +922,6 @@ export interface operations {
                      *       "status": 503,
                      *       "title": "Service Unavailable",
                      *       "detail": "A storage backend is temporarily unavailable. Please retry.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1019,7 +998,6 @@ export interface operations {
                      *       "status": 400,
                      *       "title": "Bad Request",
                      *       "detail": "The request is invalid; see errors for every invalid field.",
-                     *       "instance": "/user",
                      *       "errors": [
                      *         {
                      *           "field": "/email",
@@ -1046,7 +1024,6 @@ export interface operations {
                      *       "status": 401,
                      *       "title": "Unauthorized",
                      *       "detail": "A valid API key is required in the X-API-Key header.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1066,7 +1043,6 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Not Found",
                      *       "detail": "No user with id 0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10.",
-                     *       "instance": "/users/0b6f4c1e-8a53-4c1a-9d1e-2f1f6a7c9b10",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1086,7 +1062,6 @@ export interface operations {
                      *       "status": 413,
                      *       "title": "Content Too Large",
                      *       "detail": "The request body is larger than 16 KiB.",
-                     *       "instance": "/user",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1106,7 +1081,6 @@ export interface operations {
                      *       "status": 415,
                      *       "title": "Unsupported Media Type",
                      *       "detail": "Send the body as application/json.",
-                     *       "instance": "/user",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1126,7 +1100,6 @@ export interface operations {
                      *       "status": 500,
                      *       "title": "Internal Server Error",
                      *       "detail": "Something went wrong on our side. Quote the request id when reporting it.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1147,7 +1120,6 @@ export interface operations {
                      *       "status": 503,
                      *       "title": "Service Unavailable",
                      *       "detail": "A storage backend is temporarily unavailable. Please retry.",
-                     *       "instance": "/users",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */

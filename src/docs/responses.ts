@@ -69,7 +69,7 @@ export function noContentResponse(description: string) {
   return { type: 'null', description, headers: headers([]) } as const
 }
 
-function problemResponse(status: number, description: string, example: Omit<Problem, 'type' | 'status' | 'request_id'>) {
+function problemResponse(status: number, description: string, example: Pick<Problem, 'title' | 'detail' | 'errors'>) {
   const names: ResponseHeaderName[] = status === 401 ? ['WWW-Authenticate'] : status === 503 ? ['Retry-After'] : []
   return {
     description,
@@ -84,47 +84,40 @@ function problemResponse(status: number, description: string, example: Omit<Prob
 }
 
 // The error responses routes pick from, each with the media type, headers and body the error
-// handler (http/error-handler.ts) really sends.
+// handler (http/error-handler.ts) really sends. The examples leave out `instance`, the request
+// path, which differs from route to route.
 export const ProblemResponses = {
   400: problemResponse(400, 'Invalid request: malformed JSON, invalid fields or a bad cursor', {
     title: 'Bad Request',
     detail: 'The request is invalid; see errors for every invalid field.',
-    instance: '/user',
     errors: [{ field: '/email', message: 'must match format "email"' }],
   }),
   401: problemResponse(401, 'Missing or invalid API key', {
     title: 'Unauthorized',
     detail: 'A valid API key is required in the X-API-Key header.',
-    instance: '/users',
   }),
   404: problemResponse(404, 'No such user', {
     title: 'Not Found',
     detail: `No user with id ${EXAMPLE_USER_ID}.`,
-    instance: `/users/${EXAMPLE_USER_ID}`,
   }),
   409: problemResponse(409, 'Email address already registered', {
     title: 'Conflict',
     detail: 'A user with this email address is already registered.',
-    instance: '/user',
   }),
   413: problemResponse(413, 'Request body larger than 16 KiB', {
     title: 'Content Too Large',
     detail: 'The request body is larger than 16 KiB.',
-    instance: '/user',
   }),
   415: problemResponse(415, 'Request body is not JSON', {
     title: 'Unsupported Media Type',
     detail: 'Send the body as application/json.',
-    instance: '/user',
   }),
   500: problemResponse(500, 'Internal error; details are in the server log under the request id', {
     title: 'Internal Server Error',
     detail: 'Something went wrong on our side. Quote the request id when reporting it.',
-    instance: '/users',
   }),
   503: problemResponse(503, 'A backend is temporarily unavailable; retry after the Retry-After delay', {
     title: 'Service Unavailable',
     detail: 'A storage backend is temporarily unavailable. Please retry.',
-    instance: '/users',
   }),
 }
