@@ -112,23 +112,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
 }
 
 // Keys come from API_KEYS and/or API_KEYS_FILE, so a new key can be added next to the old one and
-// the old one removed later: rotation without downtime. Problems never quote a key.
+// the old one removed later: rotation without downtime. Each problem names the setting the bad key
+// came from, like every other problem, and never quotes a key.
 function loadApiKeys(settings: Partial<Environment>, readFile: ReadFile, problems: string[]): string[] {
-  const keys: string[] = []
-  if (typeof settings.API_KEYS === 'string') keys.push(...settings.API_KEYS.split(','))
+  const sources: { setting: 'API_KEYS' | 'API_KEYS_FILE'; keys: string[] }[] = []
+  if (typeof settings.API_KEYS === 'string') sources.push({ setting: 'API_KEYS', keys: settings.API_KEYS.split(',') })
   if (typeof settings.API_KEYS_FILE === 'string') {
     try {
-      keys.push(...readFile(settings.API_KEYS_FILE).split(/\r?\n/))
+      sources.push({ setting: 'API_KEYS_FILE', keys: readFile(settings.API_KEYS_FILE).split(/\r?\n/) })
     } catch (error) {
       problems.push(`API_KEYS_FILE: cannot read ${settings.API_KEYS_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
     }
   }
-  const accepted = [...new Set(keys.map((key) => key.trim()).filter((key) => key !== '' && !key.startsWith('#')))]
-  const tooShort = accepted.filter((key) => key.length < MIN_API_KEY_LENGTH).length
-  if (tooShort > 0) problems.push(`API keys: ${tooShort} key(s) shorter than ${MIN_API_KEY_LENGTH} characters`)
-  if (accepted.some((key) => /[^\x21-\x7e]/.test(key))) problems.push('API keys: keys must be printable ASCII without spaces')
-  if (accepted.length === 0 && !problems.some((problem) => problem.startsWith('API_KEYS_FILE'))) {
+  const accepted = new Set<string>()
+  for (const { setting, keys } of sources) {
+    const listed = keys.map((key) => key.trim()).filter((key) => key !== '' && !key.startsWith('#'))
+    const tooShort = listed.filter((key) => key.length < MIN_API_KEY_LENGTH).length
+    if (tooShort > 0) problems.push(`${setting}: ${tooShort} key(s) shorter than ${MIN_API_KEY_LENGTH} characters`)
+    if (listed.some((key) => /[^\x21-\x7e]/.test(key))) problems.push(`${setting}: keys must be printable ASCII without spaces`)
+    for (const key of listed) accepted.add(key)
+  }
+  if (accepted.size === 0 && !problems.some((problem) => problem.startsWith('API_KEYS_FILE'))) {
     problems.push('API_KEYS or API_KEYS_FILE: at least one API key is required')
   }
-  return accepted
+  return [...accepted]
 }

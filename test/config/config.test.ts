@@ -63,12 +63,17 @@ describe('loadConfig', () => {
     }
   })
 
-  it('refuses keys shorter than 32 characters without quoting them', () => {
+  it('refuses keys shorter than 32 characters, naming the setting and without quoting them', () => {
     const shortKey = 'short-key-1234'
     const problems = problemsOf({ ...minimal, API_KEYS: `${key('b')},${shortKey}` })
-    assert.equal(problems.length, 1)
-    assert.match(problems[0] ?? '', /1 key\(s\) shorter than 32/)
+    assert.deepEqual(problems, ['API_KEYS: 1 key(s) shorter than 32 characters'])
     assert.ok(!problems.join().includes(shortKey))
+  })
+
+  it('names API_KEYS_FILE when the short or unprintable key is in the file', () => {
+    const file = `${key('c')}\nshort-key-1234\n${'x'.repeat(20)} ${'y'.repeat(20)}\n`
+    const problems = problemsOf({ ...minimal, API_KEYS_FILE: '/run/secrets/api-keys' }, () => file)
+    assert.deepEqual(problems, ['API_KEYS_FILE: 1 key(s) shorter than 32 characters', 'API_KEYS_FILE: keys must be printable ASCII without spaces'])
   })
 
   it('merges API_KEYS with API_KEYS_FILE, ignoring blank lines, comments and duplicates', () => {
