@@ -295,25 +295,46 @@ test('every action is pinned to a full commit SHA with its version, or to a docu
   }
 })
 
+/** What is wrong with one `uses:` of a step: an unrecorded action, an undeclared input, or a commit
+ *  that is not the recorded, verified one (any other SHA, even a real commit of the action, is
+ *  unreviewed code), or a version comment that does not name the recorded version. */
+function pinProblems(where: string, step: { uses: string; with?: Record<string, unknown> }, line: string | undefined): string[] {
+  const [action, ref] = step.uses.split('@') as [string, string]
+  const recorded = recordedActions[action]
+  if (!recorded) return [`${where}: ${action} is not in action-inputs.json; record its inputs from its action.yml`]
+  const problems = Object.keys(step.with ?? {})
+    .filter((input) => !recorded.inputs.includes(input))
+    .map((input) => `${where}: ${action} has no input ${input}`)
+  if (/^[0-9a-f]{40}$/.test(ref)) {
+    if (ref !== recorded.commit) problems.push(`${where}: ${action}@${ref} is not the verified commit of ${recorded.version} (${recorded.commit})`)
+    else if (!line?.endsWith(`# ${recorded.version}`)) problems.push(`${where}: ${action}@${ref} is ${recorded.version}, not ${line ?? '?'}`)
+  }
+  return problems
+}
+
 test('pinned actions are the verified commits and get only inputs they declare', () => {
   const steps = [
     ...jobs.flatMap(({ key, job }) => (job.steps ?? []).map((step) => ({ key, step }))),
     ...loadCompositeActions().flatMap((action) => action.data.runs.steps.map((step) => ({ key: action.path, step }))),
   ]
-  for (const { key, step } of steps) {
-    {
-      if (step.uses === undefined || step.uses.startsWith('./')) continue
-      const [action, commit] = step.uses.split('@') as [string, string]
-      const recorded = recordedActions[action]
-      assert.ok(recorded, `${key}: ${action} is not in action-inputs.json; record its inputs from its action.yml`)
-      const unknown = Object.keys(step.with ?? {}).filter((input) => !recorded.inputs.includes(input))
-      assert.deepEqual(unknown, [], `${key}: ${action} has no such inputs`)
-      if (commit === recorded.commit) {
-        const line = usesLines().find((candidate) => candidate.line.includes(`${action}@${commit}`))
-        assert.ok(line?.line.endsWith(`# ${recorded.version}`), `${key}: ${action}@${commit} is ${recorded.version}`)
-      }
-    }
-  }
+  const lines = usesLines()
+  const problems = steps.flatMap(({ key, step }) => {
+    if (step.uses === undefined || step.uses.startsWith('./')) return []
+    const line = lines.find((candidate) => candidate.line.startsWith(`uses: ${step.uses ?? ''}`))?.line
+    return pinProblems(key, { uses: step.uses, with: step.with }, line)
+  })
+  assert.deepEqual(problems, [])
+})
+
+test('the pin check rejects a commit other than the verified one, a wrong version and an unknown input', () => {
+  const { commit, version } = recordedActions['actions/checkout']!
+  const uses = (ref: string) => `actions/checkout@${ref}`
+  const otherCommit = commit.replace(/^./, (first) => (first === '0' ? '1' : '0'))
+  assert.deepEqual(pinProblems('w', { uses: uses(commit) }, `uses: ${uses(commit)} # ${version}`), [])
+  assert.equal(pinProblems('w', { uses: uses(otherCommit) }, `uses: ${uses(otherCommit)} # ${version}`).length, 1)
+  assert.equal(pinProblems('w', { uses: uses(commit) }, `uses: ${uses(commit)} # v0.0.1`).length, 1)
+  assert.equal(pinProblems('w', { uses: uses(commit), with: { 'no-such-input': 1 } }, `uses: ${uses(commit)} # ${version}`).length, 1)
+  assert.equal(pinProblems('w', { uses: 'example/unrecorded@v1' }, undefined).length, 1)
 })
 
 // ───────────── Dependabot ─────────────
