@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment'
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress'
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import type { IPod } from 'kubernetes-models/v1/Pod'
@@ -83,6 +84,7 @@ export function parseManifests(text: string): KubernetesObject[] {
 interface TypedKinds {
   ConfigMap: IConfigMap
   Deployment: IDeployment
+  Ingress: IIngress
   NetworkPolicy: INetworkPolicy
   Pod: IPod
   Service: IService

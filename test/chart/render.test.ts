@@ -46,7 +46,12 @@ describe('what each value set renders', () => {
   })
 
   test('ingressTls: an Ingress with TLS and the cert-manager annotation', async () => {
-    assert.ok((await kinds('ingressTls')).has('Ingress'))
+    const ingress = onlyObjectOfKind(await render('ingressTls'), 'Ingress')
+    assert.equal(ingress.metadata!.annotations?.['cert-manager.io/cluster-issuer'], 'letsencrypt')
+    assert.equal(ingress.spec!.ingressClassName, 'nginx')
+    // cert-manager issues the certificate into secretName for exactly these hosts.
+    assert.deepEqual(ingress.spec!.tls, [{ secretName: 'user-api-tls', hosts: ['user-api.example.com'] }])
+    assert.deepEqual(ingress.spec!.rules!.map((rule) => rule.host), ['user-api.example.com'])
   })
 
   test('gateway: an HTTPRoute', async () => {
