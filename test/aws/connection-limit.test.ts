@@ -9,9 +9,15 @@ import { startTestStack, type TestStack } from '../support/test-stack.js'
 
 const QUEUE_TIMEOUT_MS = 300
 
+// How long the first registration may take to reach the proxy. It normally takes milliseconds; a
+// regression that never sends the PutItem must fail the test, not hang the file.
+const FIRST_CALL_DEADLINE_MS = 10_000
+
 interface HoldingProxy {
   url: string
   held: number
+  /** Resolves once a PutItem is being held; rejects after withinMs otherwise. */
+  firstHeld(withinMs: number): Promise<void>
   /** Answers the held calls and stops holding. */
   releaseAll(): void
   close(): Promise<void>
@@ -20,6 +26,10 @@ interface HoldingProxy {
 async function holdPutItems(target: () => string): Promise<HoldingProxy> {
   const waiting: (() => void)[] = []
   let holding = true
+  let announceHeld: () => void = () => undefined
+  const held = new Promise<void>((resolve) => {
+    announceHeld = resolve
+  })
   const forward = (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
     const upstream = httpRequest(`${target()}${request.url ?? '/'}`, { method: request.method, headers: request.headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers)
@@ -35,8 +45,10 @@ async function holdPutItems(target: () => string): Promise<HoldingProxy> {
       const send = () => {
         forward(request, response, Buffer.concat(chunks))
       }
-      if (holding && String(request.headers['x-amz-target']).endsWith('.PutItem')) waiting.push(send)
-      else send()
+      if (holding && String(request.headers['x-amz-target']).endsWith('.PutItem')) {
+        waiting.push(send)
+        announceHeld()
+      } else send()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -45,6 +57,19 @@ async function holdPutItems(target: () => string): Promise<HoldingProxy> {
     url: `http://127.0.0.1:${port}`,
     get held() {
       return waiting.length
+    },
+    async firstHeld(withinMs) {
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`no PutItem reached the proxy within ${withinMs} ms`))
+        }, withinMs)
+      })
+      try {
+        await Promise.race([held, deadline])
+      } finally {
+        clearTimeout(timer)
+      }
     },
     releaseAll() {
       holding = false
@@ -83,7 +108,8 @@ describe('AWS connection limit', () => {
 
   it('makes a call wait for the busy connection, answers 503 after the queue timeout, and serves the first one', async () => {
     const first = client.post('/user', { name: 'First', email: 'first@example.com' })
-    while (proxy.held === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    await proxy.firstHeld(FIRST_CALL_DEADLINE_MS)
+    assert.equal(proxy.held, 1)
 
     const started = performance.now()
     const second = await client.post('/user', { name: 'Second', email: 'second@example.com' })
