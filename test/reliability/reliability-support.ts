@@ -11,12 +11,14 @@ const RETRY_DELAY_BASE_MS = 100
 // Two cores run the service, the emulators and the test itself: allow for scheduling delays.
 const SCHEDULING_SLACK_MS = 750
 
-/** The longest a request may take when DynamoDB or S3 is unreachable: every attempt spends at
- *  most its connect timeout plus its request timeout, plus the backoff between attempts. */
-export function failureBoundMs(aws: Config['aws']): number {
+/** The longest a request may take when DynamoDB or S3 is unreachable: each of its AWS calls made
+ *  one after the other spends, per attempt, at most its connect timeout plus its request timeout,
+ *  plus the backoff between attempts. A registration whose claim fails makes two: the claim, then
+ *  one immediate attempt to undo it (src/users/user-repository.ts). */
+export function failureBoundMs(aws: Config['aws'], sequentialCalls = 1): number {
   let backoff = 0
   for (let retry = 0; retry < aws.maxAttempts - 1; retry++) backoff += RETRY_DELAY_BASE_MS * 2 ** retry
-  return aws.maxAttempts * (aws.connectTimeoutMs + aws.requestTimeoutMs) + backoff + SCHEDULING_SLACK_MS
+  return sequentialCalls * (aws.maxAttempts * (aws.connectTimeoutMs + aws.requestTimeoutMs) + backoff) + SCHEDULING_SLACK_MS
 }
 
 export interface Timed {
