@@ -1,7 +1,7 @@
-// Some checks need a program that the npm registry cannot provide (Debian's shellcheck, Ceph's
-// radosgw, Chromium, promtool, terraform). On a machine without one, its tests skip themselves with
-// one line naming the install command, so `npm ci && npm test` passes on a machine with only Node
-// and npm. `.ci/run` installs every such program and sets REQUIRE_SYSTEM_TOOLS=1, which turns each
+// Some checks need a program that the npm registry cannot provide (Debian's shellcheck, jq, curl,
+// Ceph's radosgw, Chromium, promtool, terraform). On a machine without one, its tests skip
+// themselves with one line naming the install command, so `npm ci && npm test` passes on a machine
+// with only Node and npm. `.ci/run` installs every such program and sets REQUIRE_SYSTEM_TOOLS=1, which turns each
 // skip into a failure: CI can never pass by skipping. RADOSGW_REQUIRED=1 is the older, radosgw-only
 // form of the same switch.
 import { accessSync, constants } from 'node:fs'
@@ -18,6 +18,9 @@ export interface SystemTool {
 
 export const SYSTEM_TOOLS = {
   shellcheck: { name: 'shellcheck', programs: ['shellcheck'], install: 'apt-get install -y shellcheck' },
+  // The workflow scripts run with the real jq and curl, as on GitHub's runners.
+  jq: { name: 'jq', programs: ['jq'], install: 'apt-get install -y jq' },
+  curl: { name: 'curl', programs: ['curl'], install: 'apt-get install -y curl' },
   terraform: {
     name: 'terraform',
     programs: ['terraform'],
@@ -55,10 +58,16 @@ export function systemToolsRequired(env: NodeJS.ProcessEnv = process.env): boole
  * test's or suite's `skip` option. With REQUIRE_SYSTEM_TOOLS=1 a missing tool throws instead, so
  * the test file fails at load with the same line.
  */
-export function skipUnlessInstalled(tool: SystemTool, env: NodeJS.ProcessEnv = process.env): false | string {
-  const missing = tool.programs.filter((program) => onPath(program, env.PATH) === undefined)
-  if (missing.length === 0) return false
-  const reason = `${tool.name} is not installed (missing ${missing.join(', ')}); install it with: ${tool.install}`
+export function skipUnlessInstalled(tools: SystemTool | readonly SystemTool[], env: NodeJS.ProcessEnv = process.env): false | string {
+  const reasons = [tools]
+    .flat()
+    .map((tool) => {
+      const missing = tool.programs.filter((program) => onPath(program, env.PATH) === undefined)
+      return missing.length === 0 ? undefined : `${tool.name} is not installed (missing ${missing.join(', ')}); install it with: ${tool.install}`
+    })
+    .filter((reason) => reason !== undefined)
+  if (reasons.length === 0) return false
+  const reason = reasons.join('; ')
   if (systemToolsRequired(env)) throw new Error(`REQUIRE_SYSTEM_TOOLS=1 but ${reason}`)
   return reason
 }

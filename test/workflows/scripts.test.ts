@@ -10,10 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { parse as parseHcl } from '@cdktf/hcl2json'
+import { SYSTEM_TOOLS, skipUnlessInstalled } from '../support/system-tools.js'
 import { githubDirectory, repositoryRoot, runCommand } from './workflows.js'
 
 const notifyDirectory = join(githubDirectory, 'actions', 'notify-slack')
 const helmBinary = join(repositoryRoot, '.tools', 'bin', 'helm')
+const withoutJq = skipUnlessInstalled(SYSTEM_TOOLS.jq)
+const withoutCurlOrJq = skipUnlessInstalled([SYSTEM_TOOLS.curl, SYSTEM_TOOLS.jq])
 
 function needs(results: Record<string, string>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(results).map(([job, result]) => [job, { result, outputs: {} }])))
@@ -27,7 +30,7 @@ async function combinedResult(results: Record<string, string>): Promise<string> 
   return outcome.stdout.trim()
 }
 
-test('the Slack message reports the combined result of all jobs', async () => {
+test('the Slack message reports the combined result of all jobs', { skip: withoutJq }, async () => {
   assert.equal(await combinedResult({ lint: 'success', test: 'success', deploy: 'skipped' }), 'success')
   assert.equal(await combinedResult({ lint: 'success', test: 'failure', deploy: 'skipped' }), 'failure')
   assert.equal(await combinedResult({ lint: 'cancelled', test: 'failure' }), 'failure')
@@ -40,7 +43,7 @@ interface SlackPayload {
   blocks: { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text: string }[] }[]
 }
 
-test('the Slack message names workflow, status, branch, event, actor, commit and run, escaped', async () => {
+test('the Slack message names workflow, status, branch, event, actor, commit and run, escaped', { skip: withoutJq }, async () => {
   const runUrl = 'https://github.com/example/user-api/actions/runs/42/attempts/1'
   const outcome = await runCommand(join(notifyDirectory, 'slack-payload.sh'), [], {
     env: {
@@ -99,7 +102,7 @@ test('every environment outputs helm_values, the hand-off the deploy job reads',
   }
 })
 
-test('an environment missing from TERRAFORM_TFVARS stops before terraform runs and writes nothing', async () => {
+test('an environment missing from TERRAFORM_TFVARS stops before terraform runs and writes nothing', { skip: withoutJq }, async () => {
   const result = await runCommand(join(githubDirectory, 'scripts', 'terraform-init.sh'), ['release'], {
     env: {
       TERRAFORM_TFVARS: '{"dev": {"aws_region": "eu-west-1"}}',
@@ -183,7 +186,7 @@ async function smokeTest(url: string, apiKey: string): Promise<{ exitCode: numbe
   return runCommand(join(githubDirectory, 'scripts', 'smoke-test.sh'), [url], { env: { API_KEY: apiKey } })
 }
 
-test('the smoke test passes a ready service that accepts the key and refuses anonymous requests', async (t) => {
+test('the smoke test passes a ready service that accepts the key and refuses anonymous requests', { skip: withoutCurlOrJq }, async (t) => {
   const apiKey = 'smoke-test-placeholder-key-0000000000'
   const { server, url } = await startService({ ready: true, apiKey })
   t.after(() => server.close())
@@ -192,7 +195,7 @@ test('the smoke test passes a ready service that accepts the key and refuses ano
   assert.match(result.stdout, /with the API key: 200/)
 })
 
-test('the smoke test fails when the deployed keys do not include the smoke-test key', async (t) => {
+test('the smoke test fails when the deployed keys do not include the smoke-test key', { skip: withoutCurlOrJq }, async (t) => {
   const { server, url } = await startService({ ready: true, apiKey: 'the-deployed-placeholder-key-000000000' })
   t.after(() => server.close())
   const result = await smokeTest(url, 'another-placeholder-key-0000000000000')
