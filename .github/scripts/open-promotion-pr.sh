@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Opens the pull request that promotes one stage to the next (dev -> release, release -> main),
 # unless one is already open or there is nothing to promote. An open promotion PR follows its
-# source branch by itself, so later pushes need no new PR.
+# source branch by itself, so later pushes need no new PR. What happens when GitHub refuses the
+# token: pull-requests.sh.
 # Usage: GH_TOKEN=<token> GH_REPO=<owner/name> open-promotion-pr.sh SOURCE_BRANCH
 set -euo pipefail
+# shellcheck source=.github/scripts/pull-requests.sh
+source "$(dirname "$0")/pull-requests.sh"
 
 source_branch=${1:?usage: open-promotion-pr.sh SOURCE_BRANCH}
 : "${GH_REPO:?GH_REPO must name the repository (owner/name)}"
@@ -26,6 +29,5 @@ if [ -n "$existing" ]; then
   exit 0
 fi
 
-gh pr create --repo "$GH_REPO" --base "$target_branch" --head "$source_branch" \
-  --title "Promote $source_branch to $target_branch" \
-  --body "Promotes the $ahead commit(s) on \`$source_branch\`, deployed and smoke-tested there, to \`$target_branch\`. Merging deploys them from \`$target_branch\` (see docs/delivery.md)."
+create_pull_request "$target_branch" "$source_branch" "Promote $source_branch to $target_branch" \
+  "Promotes the $ahead commit(s) on \`$source_branch\`, deployed and smoke-tested there, to \`$target_branch\`. Merging deploys them from \`$target_branch\` (see docs/delivery.md)."

@@ -31,10 +31,12 @@ const writeAllowList: Record<string, string[]> = {
   'delivery.yml:image': ['id-token', 'packages'], // push to GHCR, keyless cosign signature
   'delivery.yml:codeql': ['security-events'], // upload code-scanning results
   'delivery.yml:terraform-plan': ['id-token', 'pull-requests'], // AWS via OIDC, plan comment
+  'delivery.yml:deploy-plan': ['id-token'], // AWS via OIDC (the read-only plan role)
   'delivery.yml:deploy': ['id-token'], // AWS via OIDC
   'delivery.yml:promotion-pr': ['pull-requests'],
   'delivery.yml:api-release-asset': ['contents'], // attach openapi.json to the release of a tag
   'promote.yml:promotion-pr': ['pull-requests'],
+  'terraform-lock.yml:lock-files': ['contents', 'pull-requests'], // push the proposal branch, open its PR
 }
 
 function writeScopes(job: Job): string[] {
@@ -72,8 +74,12 @@ test('only the allow-listed jobs can write, and only what they need', () => {
   for (const key of Object.keys(writeAllowList)) {
     assert.ok(jobs.some((job) => job.key === key), `allow-list entry ${key} names no job`)
   }
+  // Writing code or images: the image job, and the lock-file proposal, which only runs by hand and
+  // only pushes its own branch for review.
   const contentsOrPackages = jobs.filter(({ job }) => writeScopes(job).some((scope) => scope === 'contents' || scope === 'packages'))
-  assert.deepEqual(contentsOrPackages.map(({ key }) => key).sort(), ['delivery.yml:api-release-asset', 'delivery.yml:image'])
+  assert.deepEqual(contentsOrPackages.map(({ key }) => key).sort(), ['delivery.yml:api-release-asset', 'delivery.yml:image', 'terraform-lock.yml:lock-files'])
+  const lockFiles = workflows.find((workflow) => basename(workflow.path) === 'terraform-lock.yml')!
+  assert.deepEqual(Object.keys(lockFiles.data.on as object), ['workflow_dispatch'], 'the lock-file proposal runs only by hand')
 })
 
 test('no workflow runs untrusted code with secrets (pull_request_target, workflow_run)', () => {
@@ -132,7 +138,10 @@ test('branches map to environments: dev -> dev, release -> release, main -> prod
     ['push', 'refs/heads/maintenance', '', { deploy: '', plan: '' }],
     ['push', 'refs/tags/main', '', { deploy: '', plan: '' }],
     ['workflow_dispatch', 'refs/heads/main', '', { deploy: '', plan: '' }],
-    ['pull_request', 'refs/pull/7/merge', 'main', { deploy: '', plan: 'prod' }],
+    ['pull_request', 'refs/pull/6/merge', 'dev', { deploy: '', plan: 'dev' }],
+    ['pull_request', 'refs/pull/5/merge', 'release', { deploy: '', plan: 'release' }],
+    // The prod plan role trusts only main itself: pull requests into main are planned after the merge.
+    ['pull_request', 'refs/pull/7/merge', 'main', { deploy: '', plan: '' }],
     ['pull_request', 'refs/pull/8/merge', 'feature/x', { deploy: '', plan: '' }],
   ]
   const results = await Promise.all(cases.map(([event, ref, baseRef]) => target(event, ref, baseRef)))
@@ -218,6 +227,123 @@ test('the build writes openapi.json, kept as an artifact and attached to the rel
   assert.match(attach, /gh release create "\$TAG" "\$document" --verify-tag/)
 })
 
+// ───────────── Runs of the same branch ─────────────
+
+/** Evaluates the `${{ }}` parts of a string the way GitHub does for the small subset used in
+ *  concurrency groups: context paths joined by `||` (the first truthy value wins). Anything else
+ *  throws, so that a group this cannot evaluate fails the test instead of passing it. */
+function evaluateGroup(template: string, context: Record<string, unknown>): string {
+  return template.replace(/\$\{\{([^}]*)\}\}/g, (_match, expression: string) => {
+    for (const operand of expression.split('||').map((part) => part.trim())) {
+      if (!/^[a-z_]+(\.[a-z_-]+)*$/i.test(operand)) throw new Error(`cannot evaluate ${operand} in ${template}`)
+      const value = operand.split('.').reduce<unknown>((object, key) => (object as Record<string, unknown> | undefined)?.[key], context)
+      if (typeof value === 'string' || typeof value === 'number') {
+        if (value !== '' && value !== 0) return String(value)
+      } else if (value !== undefined && value !== null) {
+        throw new Error(`${operand} is not a string or number`)
+      }
+    }
+    return ''
+  })
+}
+
+test('a manual run never shares the concurrency group of the push runs it could cancel', () => {
+  const group = (delivery.data.concurrency as { group: string }).group
+  const run = (event_name: string, ref: string, pull_request?: { number: number }) =>
+    evaluateGroup(group, { github: { workflow: 'Delivery', event_name, ref, event: { pull_request } } })
+  for (const branch of ['dev', 'release', 'main']) {
+    // GitHub keeps one pending run per group and cancels the one before: a dispatch (which never
+    // deploys) queued behind a running push would cancel the pending push run of a merged commit.
+    assert.notEqual(run('workflow_dispatch', `refs/heads/${branch}`), run('push', `refs/heads/${branch}`), branch)
+  }
+  assert.equal(run('push', 'refs/heads/dev'), run('push', 'refs/heads/dev'), 'pushes to one branch queue behind each other')
+  assert.equal(run('pull_request', 'refs/pull/7/merge', { number: 7 }), run('pull_request', 'refs/pull/7/merge', { number: 7 }), 'a new commit supersedes its pull request\'s run')
+  assert.notEqual(run('pull_request', 'refs/pull/7/merge', { number: 7 }), run('pull_request', 'refs/pull/8/merge', { number: 8 }))
+  assert.throws(() => evaluateGroup('${{ format(github.ref) }}', {}), /cannot evaluate/)
+})
+
+// ───────────── Terraform: the reviewed plan is the applied plan ─────────────
+
+const runScript = (job: Job) => (job.steps ?? []).map((step) => step.run ?? '').join('\n')
+
+test('no workflow lets Terraform ignore the dependency lock file', () => {
+  for (const workflow of workflows) assert.doesNotMatch(workflow.text, /TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE/, workflow.path)
+})
+
+test('the deploy job applies the saved, checksummed plan of the plan job, and never plans itself', () => {
+  const deploy = delivery.data.jobs.deploy!
+  const plan = delivery.data.jobs['deploy-plan']!
+  assert.ok(needsOf(deploy).includes('deploy-plan'))
+  assert.equal(plan.if, deploy.if, 'planned exactly when deployed')
+
+  // The plan job: saved plan, its SHA-256 as a job output, the files as an artifact, the text on
+  // the run's summary page where the approver reads it.
+  const planStep = plan.steps?.find((step) => step.id === 'plan')
+  assert.match(planStep?.run ?? '', /\.github\/scripts\/terraform-plan\.sh "\$ENVIRONMENT" "\$RUNNER_TEMP\/plan"/)
+  assert.match(planStep?.run ?? '', /echo "sha256=\$\(cat "\$RUNNER_TEMP\/plan\/tfplan\.sha256"\)" >> "\$GITHUB_OUTPUT"/)
+  assert.equal(plan.outputs?.sha256, '${{ steps.plan.outputs.sha256 }}')
+  const [upload] = stepsUsing(plan, 'actions/upload-artifact')
+  const artifact = 'terraform-plan-${{ needs.target.outputs.deploy-environment }}'
+  assert.equal(upload?.with?.name, artifact)
+  assert.match(String(upload.with.path), /plan\/tfplan\n.*plan\/plan\.txt/)
+  assert.match(runScript(plan), /plan\.txt.*\n?[\s\S]*GITHUB_STEP_SUMMARY/)
+
+  // The deploy job: that artifact, checked by GitHub's digest and by the plan's SHA-256, applied.
+  const [download] = stepsUsing(deploy, 'actions/download-artifact')
+  assert.equal(download?.with?.name, artifact)
+  assert.equal(download.with['digest-mismatch'], 'error')
+  assert.equal(deploy.env?.PLAN_SHA256, '${{ needs.deploy-plan.outputs.sha256 }}')
+  assert.match(runScript(deploy), /\.github\/scripts\/terraform-apply\.sh "\$ENVIRONMENT" "\$RUNNER_TEMP\/plan\/tfplan" "\$PLAN_SHA256"/)
+  assert.doesNotMatch(runScript(deploy), /terraform\b[^\n]*\bplan\b(?!\/)/, 'the deploy job must not plan again')
+  assert.doesNotMatch(runScript(deploy), /terraform -chdir=\S+ apply/, 'applies only through terraform-apply.sh')
+})
+
+test('plans and applies initialise only from the committed lock files, which the lock workflow proposes', async () => {
+  const init = await readFile(join(githubDirectory, 'scripts', 'terraform-init.sh'), 'utf8')
+  assert.match(init, /init [^\n]*-lockfile=readonly/)
+  for (const job of [delivery.data.jobs['deploy-plan']!, delivery.data.jobs['terraform-plan']!]) assert.match(runScript(job), /terraform-plan\.sh/)
+  assert.match(runScript(delivery.data.jobs.deploy!), /terraform-init\.sh "\$ENVIRONMENT"/)
+
+  const lockWorkflow = workflows.find((workflow) => basename(workflow.path) === 'terraform-lock.yml')
+  assert.ok(lockWorkflow, 'a workflow produces the lock files')
+  const script = await readFile(join(githubDirectory, 'scripts', 'terraform-lock-files.sh'), 'utf8')
+  assert.match(script, /providers lock/)
+  for (const platform of ['linux_amd64', 'linux_arm64', 'darwin_amd64', 'darwin_arm64']) assert.match(script, new RegExp(platform))
+  assert.match(script, /terraform\/bootstrap terraform\/environments\/\*/, 'every root')
+  assert.match(runScript(lockWorkflow.data.jobs['lock-files']!), /terraform-lock-files\.sh[\s\S]*propose-lock-files\.sh "\$GITHUB_REF_NAME"/)
+})
+
+// ───────────── Promotion pull requests ─────────────
+
+test('without PROMOTION_TOKEN or the repository setting, a promotion warns after a deployment and fails when asked for by hand', () => {
+  const promote = workflows.find((workflow) => basename(workflow.path) === 'promote.yml')!
+  const lockFiles = workflows.find((workflow) => basename(workflow.path) === 'terraform-lock.yml')!
+  const cases: [Job, string][] = [
+    [delivery.data.jobs['promotion-pr']!, 'warn'],
+    [promote.data.jobs['promotion-pr']!, 'fail'],
+    [lockFiles.data.jobs['lock-files']!, 'default'],
+  ]
+  for (const [job, onRefusal] of cases) {
+    assert.equal(job.env?.GH_TOKEN, '${{ secrets.PROMOTION_TOKEN || github.token }}')
+    assert.equal(job.env.USING_PROMOTION_TOKEN, "${{ secrets.PROMOTION_TOKEN != '' }}")
+    assert.equal(job.env.ON_REFUSAL ?? 'default', onRefusal)
+  }
+})
+
+// ───────────── Tests on GitHub ─────────────
+
+test('the GitHub test job installs every system tool and requires them, so nothing skips there', () => {
+  const testJob = delivery.data.jobs.test!
+  const install = runScript(testJob)
+  assert.match(install, /apt-get install [^\n]*shellcheck/)
+  assert.match(install, /apt-get install [^\n]*jq/)
+  assert.match(install, /apt-get install [^\n]*curl/)
+  assert.match(install, /install-radosgw\.sh/)
+  assert.ok(stepsUsing(testJob, 'hashicorp/setup-terraform').length === 1, 'terraform')
+  const runsTests = testJob.steps?.find((step) => step.run?.includes('npm run test:all'))
+  assert.equal(runsTests?.env?.REQUIRE_SYSTEM_TOOLS, '1')
+})
+
 // ───────────── AWS access ─────────────
 
 test('no workflow or action uses static AWS keys', () => {
@@ -229,7 +355,7 @@ test('no workflow or action uses static AWS keys', () => {
 
 test('AWS is reached through OIDC role assumption only', () => {
   const awsJobs = jobs.filter(({ job }) => stepsUsing(job, 'aws-actions/configure-aws-credentials').length > 0)
-  assert.deepEqual(awsJobs.map(({ key }) => key).sort(), ['delivery.yml:deploy', 'delivery.yml:terraform-plan'])
+  assert.deepEqual(awsJobs.map(({ key }) => key).sort(), ['delivery.yml:deploy', 'delivery.yml:deploy-plan', 'delivery.yml:terraform-plan'])
   for (const { key, job } of awsJobs) {
     assert.equal((job.permissions as Permissions)['id-token'], 'write', `${key}: OIDC needs id-token: write`)
     for (const step of stepsUsing(job, 'aws-actions/configure-aws-credentials')) {

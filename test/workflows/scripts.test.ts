@@ -102,20 +102,6 @@ test('every environment outputs helm_values, the hand-off the deploy job reads',
   }
 })
 
-test('an environment missing from TERRAFORM_TFVARS stops before terraform runs and writes nothing', { skip: withoutJq }, async () => {
-  const result = await runCommand(join(githubDirectory, 'scripts', 'terraform-init.sh'), ['release'], {
-    env: {
-      TERRAFORM_TFVARS: '{"dev": {"aws_region": "eu-west-1"}}',
-      TERRAFORM_STATE_BUCKET: 'state-bucket',
-      TERRAFORM_STATE_REGION: 'eu-west-1',
-      TERRAFORM_STATE_KMS_KEY_ID: 'state-key',
-    },
-  })
-  assert.notEqual(result.exitCode, 0)
-  assert.match(result.stderr, /no object for release/)
-  assert.ok(!existsSync(join(repositoryRoot, 'terraform', 'environments', 'release', 'ci.auto.tfvars.json')))
-})
-
 async function helmTemplate(args: readonly string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   assert.ok(existsSync(helmBinary), `${helmBinary} is missing: run bash scripts/install-tools.sh`)
   return runCommand(helmBinary, ['template', 'user-api', join(repositoryRoot, 'charts', 'user-api'), ...args])
