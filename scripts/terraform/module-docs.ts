@@ -11,6 +11,7 @@ import { parse } from '@cdktf/hcl2json'
 export const DOCUMENTED_MODULES = [
   { dir: 'terraform/bootstrap', readme: 'terraform/bootstrap/README.md' },
   { dir: 'terraform/modules/user-api', readme: 'terraform/modules/user-api/README.md' },
+  { dir: 'terraform/modules/github-actions-roles', readme: 'terraform/modules/github-actions-roles/README.md' },
   { dir: 'terraform/environments/dev', readme: 'terraform/environments/README.md' },
 ]
 

@@ -26,3 +26,13 @@ output "backend_config" {
     kms_key_id = "${aws_kms_key.state.arn}"
   EOT
 }
+
+output "terraform_plan_role_arns" {
+  description = "Plan role of each environment: merge into the repository variable TERRAFORM_PLAN_ROLE_ARNS (terraform output -json terraform_plan_role_arns)."
+  value       = { for environment, roles in module.github_actions_roles : environment => roles.plan_role_arn }
+}
+
+output "deploy_role_arns" {
+  description = "Deploy role of each environment: the variable AWS_DEPLOY_ROLE_ARN of the GitHub Environment of that name."
+  value       = { for environment, roles in module.github_actions_roles : environment => roles.deploy_role_arn }
+}

@@ -69,3 +69,37 @@ variable "tags" {
   description = "Extra default tags for every resource (e.g. Owner, CostCenter)."
   default     = {}
 }
+
+variable "github_repository" {
+  type        = string
+  description = "Repository (owner/name) whose Delivery workflow deploys the environments in github_environments."
+  default     = null
+
+  validation {
+    condition     = var.github_repository != null || length(var.github_environments) == 0
+    error_message = "github_repository is required when github_environments is not empty."
+  }
+}
+
+variable "github_oidc_provider_arn" {
+  type        = string
+  description = "The account's existing IAM OIDC provider for https://token.actions.githubusercontent.com; null creates one."
+  default     = null
+}
+
+variable "github_environments" {
+  type = map(object({
+    branch             = string
+    aws_region         = string
+    eks_cluster_name   = string
+    deploy_policy_arns = list(string)
+    pull_request_plans = optional(bool, false)
+  }))
+  description = "Environments deployed from this account, by GitHub Environment name (dev, release, prod): the branch that deploys it, its region and cluster, the managed policies of its deploy role, and whether pull requests may plan it. Each gets a plan role and a deploy role."
+  default     = {}
+
+  validation {
+    condition     = !try(var.github_environments["prod"].pull_request_plans, false)
+    error_message = "prod cannot allow pull_request_plans: a pull request can change the workflow it runs, and must never read prod's state."
+  }
+}

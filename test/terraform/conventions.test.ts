@@ -17,8 +17,11 @@ function terraformSettings(module: TerraformModule) {
   return settings[0]!.body
 }
 
-test('the layout is bootstrap, the reusable module and one root per deployed branch', () => {
-  assert.deepEqual(modules.map((module) => module.dir).sort(), ['bootstrap', ...environments.map((name) => `environments/${name}`), 'modules/user-api'].sort())
+test('the layout is bootstrap, the reusable modules and one root per deployed branch', () => {
+  assert.deepEqual(
+    modules.map((module) => module.dir).sort(),
+    ['bootstrap', ...environments.map((name) => `environments/${name}`), 'modules/github-actions-roles', 'modules/user-api'].sort(),
+  )
 })
 
 describe('interfaces', () => {
@@ -39,8 +42,8 @@ describe('interfaces', () => {
     })
   }
 
-  test('the reusable module configures no provider; every root sets default tags', () => {
-    assert.deepEqual(blocksOf(modules.find((module) => module.dir === 'modules/user-api')!, 'provider'), [])
+  test('the reusable modules configure no provider; every root sets default tags', () => {
+    for (const module of modules.filter((candidate) => candidate.dir.startsWith('modules/'))) assert.deepEqual(blocksOf(module, 'provider'), [], module.dir)
     for (const root of roots) {
       const [provider] = blocksOf(root, 'provider').filter((block) => block.name === 'aws')
       assert.ok(provider, `${root.dir} configures no aws provider`)

@@ -1,0 +1,141 @@
+# What `terraform plan` of one environment reads, and nothing else: its state, and the configuration
+# of the resources modules/user-api creates, found by their exact names (or, for KMS keys and pod
+# identity associations, whose ids are random, by the Environment and Project tags every root
+# applies). No action reads data: no s3:GetObject on the avatar bucket, no DynamoDB item reads, no
+# kms:Decrypt except of the state through S3. s3:ListBucket on the avatar bucket stays, because S3
+# authorises HeadBucket (how Terraform finds a bucket) as ListBucket; it shows object keys, which
+# are random user ids, never an object.
+
+locals {
+  table_arn          = "arn:${local.partition}:dynamodb:${var.aws_region}:${local.account_id}:table/${local.name}-users"
+  bucket_arn         = "arn:${local.partition}:s3:::${local.name}-avatars-${local.account_id}-${var.aws_region}"
+  keys_arn           = "arn:${local.partition}:kms:${var.aws_region}:${local.account_id}:key/*"
+  service_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-service"
+  service_policy_arn = "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-service"
+  associations_arn   = "arn:${local.partition}:eks:${var.aws_region}:${local.account_id}:podidentityassociation/${var.eks_cluster_name}/*"
+  cluster_arn        = "arn:${local.partition}:eks:${var.aws_region}:${local.account_id}:cluster/${var.eks_cluster_name}"
+
+  state_object_arn = "${var.state_bucket_arn}/${var.state_key}"
+  state_directory  = dirname(var.state_key)
+  state_via_s3     = "s3.${var.state_region}.${local.dns_suffix}"
+}
+
+data "aws_iam_policy_document" "plan" {
+  statement {
+    sid       = "ReadTheState"
+    actions   = ["s3:GetObject"]
+    resources = [local.state_object_arn]
+  }
+
+  # `terraform init` lists the workspaces (env:/) and the state's folder.
+  statement {
+    sid       = "ListTheStateFolder"
+    actions   = ["s3:ListBucket"]
+    resources = [var.state_bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.state_directory}/*", "env:/*"]
+    }
+  }
+
+  statement {
+    sid       = "DecryptTheStateThroughS3"
+    actions   = ["kms:Decrypt"]
+    resources = [var.state_kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.state_via_s3]
+    }
+  }
+
+  statement {
+    sid = "ReadTheTableConfiguration"
+    actions = [
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
+    ]
+    resources = [local.table_arn]
+  }
+
+  statement {
+    sid = "ReadTheBucketConfiguration"
+    actions = [
+      "s3:GetAccelerateConfiguration",
+      "s3:GetBucketAcl",
+      "s3:GetBucketCORS",
+      "s3:GetBucketLocation",
+      "s3:GetBucketLogging",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:GetBucketOwnershipControls",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketRequestPayment",
+      "s3:GetBucketTagging",
+      "s3:GetBucketVersioning",
+      "s3:GetBucketWebsite",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration",
+      "s3:ListBucket",
+    ]
+    resources = [local.bucket_arn]
+  }
+
+  statement {
+    sid = "ReadTheKeyConfiguration"
+    actions = [
+      "kms:DescribeKey",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:ListResourceTags",
+    ]
+    resources = [local.keys_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.name_prefix]
+    }
+  }
+
+  # ListAliases cannot be limited to a resource; it returns names and key ids only.
+  statement {
+    sid       = "FindTheKeyAlias"
+    actions   = ["kms:ListAliases"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ReadTheServiceRoleAndPolicy"
+    actions = [
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:GetRole",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListPolicyTags",
+      "iam:ListPolicyVersions",
+      "iam:ListRolePolicies",
+      "iam:ListRoleTags",
+    ]
+    resources = [local.service_role_arn, local.service_policy_arn]
+  }
+
+  statement {
+    sid       = "ReadThePodIdentityAssociation"
+    actions   = ["eks:DescribePodIdentityAssociation"]
+    resources = [local.associations_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [var.environment]
+    }
+  }
+}
