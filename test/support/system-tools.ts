@@ -1,9 +1,10 @@
 // Some checks need a program that the npm registry cannot provide (Debian's shellcheck, jq, curl,
 // Ceph's radosgw, Chromium, promtool, terraform). On a machine without one, its tests skip
 // themselves with one line naming the install command, so `npm ci && npm test` passes on a machine
-// with only Node and npm. `.ci/run` installs every such program and sets REQUIRE_SYSTEM_TOOLS=1, which turns each
-// skip into a failure: CI can never pass by skipping. RADOSGW_REQUIRED=1 is the older, radosgw-only
-// form of the same switch.
+// with only Node and npm. `.ci/run` and the GitHub test job install every such program and set
+// REQUIRE_SYSTEM_TOOLS=1, which turns each skip into a failure (and makes scripts/run-tests.mjs
+// fail a run that skipped anything): CI can never pass by skipping. RADOSGW_REQUIRED=1 is the
+// older, radosgw-only form of the same switch.
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
