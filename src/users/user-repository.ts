@@ -3,6 +3,14 @@
 // record. A failed registration removes what it wrote, retrying in the background if it must. A
 // claim left behind anyway (the process died, or every retry failed) answers 503, never 409, and
 // is taken over once it is stale and no user record points back at it, so an address is never lost.
+//
+// Undoing leaves markers instead of deleting. A write whose caller gave up (timed out, connection
+// reset) may still be applied by DynamoDB after the undo that followed it; over an empty key that
+// late write would bring back a user without its claim, or a claim nobody owns. So an undone user
+// record becomes a marker (its write needs an empty key and fails on it), and a released claim
+// becomes a marker listing the registrations that released it (`undone_by`): any other
+// registration may claim over it, a late claim of one of those may not. Markers carry no personal
+// data and expire through the table's TTL attribute.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
@@ -12,7 +20,7 @@ import type { Config } from '../config/config.js'
 import { HttpProblem, conflict, unavailable } from '../http/problems.js'
 import type { BackgroundRetries, RetriedTask } from '../lifecycle/background-retries.js'
 import type { StartKey } from './cursor.js'
-import { PARTITION_KEY, USERS_INDEX_NAME } from './table-definition.js'
+import { EXPIRES_AT_ATTRIBUTE, PARTITION_KEY, USER_ID_ATTRIBUTE, USERS_INDEX_NAME } from './table-definition.js'
 
 // A claim is stale when it is older than any registration can take, so a stale claim without a
 // user record is an orphan, never a registration still in progress. A registration makes at most
@@ -35,6 +43,10 @@ const MAX_SCAN_CALLS_PER_PAGE = 10
 // answering 503 instead of 409; an owner in good health takes milliseconds.
 const OWNER_CHECK_DELAYS_MS = [50, 100, 200, 400, 800]
 
+// Markers outlive any write still in flight by far: the longest an AWS call can take is bounded by
+// the stale-claim age (minutes); TTL deletion itself may lag a day or two.
+const MARKER_LIFETIME_SECONDS = 7 * 86_400
+
 const taken = () => conflict('A user with this email address is already registered.')
 const pending = () => unavailable('Another registration of this email address has not finished yet. Please retry.')
 
@@ -56,6 +68,16 @@ interface EmailClaim {
   claimed_by: string
   claimed_at: string
 }
+
+const markerExpiry = (now: number) => Math.floor(now / 1000) + MARKER_LIFETIME_SECONDS
+
+/** What an undone user record leaves under its key: when, and until when (the TTL attribute). */
+function userMarker(pk: string, now = Date.now()) {
+  return { pk, undone_at: new Date(now).toISOString(), [EXPIRES_AT_ATTRIBUTE]: markerExpiry(now) }
+}
+
+// A claim may be taken where there is none, or where one was released by other registrations.
+const CLAIMABLE = 'attribute_not_exists(pk) OR (attribute_exists(undone_at) AND NOT contains(undone_by, :id))'
 
 export const userKey = (id: string) => `USER#${id}`
 const emailKey = (normalizedEmail: string) => `EMAIL#${normalizedEmail}`
@@ -92,7 +114,8 @@ export class UserRepository {
       // The id is a fresh UUID: a failed condition means an SDK retry found our own first attempt.
       if (isConditionalCheckFailed(error)) return
       await this.cleanUp(user, 'undo a failed registration', async (signal) => {
-        await this.documents.send(new DeleteCommand({ TableName: this.table, Key: { [PARTITION_KEY]: user.pk } }), { abortSignal: signal })
+        // Overwrites the record if it was written after all, and makes a late write of it fail.
+        await this.documents.send(new PutCommand({ TableName: this.table, Item: userMarker(user.pk) }), { abortSignal: signal })
         await this.releaseClaim(user, signal)
       })
       throw error
@@ -104,7 +127,8 @@ export class UserRepository {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.table, Key: { [PARTITION_KEY]: userKey(id) }, ConsistentRead: true }),
     )
-    return Item as UserRecord | undefined
+    // Only user records carry user_id; a marker of an undone registration is no user.
+    return Item?.[USER_ID_ATTRIBUTE] === undefined ? undefined : (Item as UserRecord)
   }
 
   // Reads at most `limit` users, whatever the size of the table.
@@ -129,7 +153,7 @@ export class UserRepository {
           TableName: this.table,
           Key: { [PARTITION_KEY]: userKey(id) },
           UpdateExpression: 'SET avatar_uploaded_at = :at',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(avatar_uploaded_at)',
+          ConditionExpression: 'attribute_exists(user_id) AND attribute_not_exists(avatar_uploaded_at)',
           ExpressionAttributeValues: { ':at': at.toISOString() },
         }),
       )
@@ -146,7 +170,8 @@ export class UserRepository {
           TableName: this.table,
           Key: { [PARTITION_KEY]: userKey(id) },
           UpdateExpression: 'SET avatar_content_type = :type, avatar_upload_expires_at = :expires',
-          ConditionExpression: 'attribute_exists(pk)',
+          // A user record, not the marker of an undone registration.
+          ConditionExpression: 'attribute_exists(user_id)',
           ExpressionAttributeValues: { ':type': contentType, ':expires': expiresAt },
           ReturnValues: 'ALL_NEW',
         }),
@@ -172,7 +197,7 @@ export class UserRepository {
   private async claimEmail(user: UserRecord): Promise<void> {
     const claim: EmailClaim = { pk: emailKey(user.email_normalized), claimed_by: user.user_id, claimed_at: user.created_at }
     for (const delayMs of [...OWNER_CHECK_DELAYS_MS, undefined]) {
-      if (await this.putClaim(claim, 'attribute_not_exists(pk)')) return
+      if (await this.putClaim(claim, CLAIMABLE, { ':id': user.user_id })) return
       const existing = await this.readClaim(claim.pk)
       if (existing?.claimed_by === user.user_id) return // an SDK retry of our own claim had landed
       // No claim at all means it was released between our two calls: the next round claims it.
@@ -206,17 +231,24 @@ export class UserRepository {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.table, Key: { [PARTITION_KEY]: pk }, ConsistentRead: true }),
     )
-    return Item as EmailClaim | undefined
+    return Item?.claimed_by === undefined ? undefined : (Item as EmailClaim)
   }
 
+  // Turns our claim into a marker that frees the address for everyone but us, so that a late write
+  // of our claim fails instead of taking the address back. Where our claim never landed (or was
+  // already released) the marker is left all the same, for the same reason; another registration's
+  // claim is left alone.
   private async releaseClaim(user: UserRecord, signal?: AbortSignal): Promise<void> {
+    const now = Date.now()
     try {
       await this.documents.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: { [PARTITION_KEY]: emailKey(user.email_normalized) },
-          ConditionExpression: 'claimed_by = :id',
-          ExpressionAttributeValues: { ':id': user.user_id },
+          UpdateExpression: 'SET undone_at = :at, #expires = :expires ADD undone_by :ids REMOVE claimed_by, claimed_at',
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(undone_at) OR claimed_by = :id',
+          ExpressionAttributeNames: { '#expires': EXPIRES_AT_ATTRIBUTE },
+          ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ':expires': markerExpiry(now), ':ids': new Set([user.user_id]), ':id': user.user_id },
         }),
         { abortSignal: signal },
       )

@@ -4,7 +4,7 @@
 // EMAIL# claim is written first, then the USER# record, and a failure undoes both, retrying in
 // the background when the undo fails too. Once those retries have run (the audit waits for them,
 // with the faults healed), every address whose registrations all failed must hold nothing at all:
-// no claim, no user, and registering it again succeeds at once. For every 201 the user is stored,
+// no claim, no user (the markers undos leave hold neither), and registering it again succeeds at once. For every 201 the user is stored,
 // readable and listed exactly once, and its address stays taken, even for a clock far ahead.
 // A user without its claim, two users for one address, or a 201 not stored fails the audit.
 import assert from 'node:assert/strict'
@@ -28,6 +28,8 @@ export interface TableItem {
   user_id?: string
   email_normalized?: string
   claimed_by?: string
+  /** Set on the markers an undo leaves; they hold nothing of the registration. */
+  undone_at?: string
 }
 
 export interface RegistrationOutcome {
@@ -59,12 +61,13 @@ export interface AuditOptions {
 }
 
 const addressOf = (item: TableItem) => (item.pk.startsWith('EMAIL#') ? item.pk.slice('EMAIL#'.length) : item.email_normalized)
+const isMarker = (item: TableItem) => item.undone_at !== undefined
 
 // Scans until no item belongs to a failed address, or the time is up; returns the last scan.
 async function settle(scan: () => Promise<TableItem[]>, failed: ReadonlySet<string>): Promise<{ items: TableItem[]; ms: number }> {
   const started = performance.now()
   for (;;) {
-    const items = await scan()
+    const items = (await scan()).filter((item) => !isMarker(item))
     const left = items.filter((item) => failed.has(addressOf(item) ?? ''))
     const ms = Math.round(performance.now() - started)
     if (left.length === 0 || ms > SETTLE_TIMEOUT_MS) return { items, ms }

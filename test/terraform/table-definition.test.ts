@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
-import { usersTableDefinition } from '../../src/users/table-definition.js'
+import { EXPIRES_AT_ATTRIBUTE, usersTableDefinition } from '../../src/users/table-definition.js'
 import { type Body, loadModule, nestedBlocks, resourcesOf } from './support/terraform-config.js'
 
 type ComparableTable = Pick<CreateTableCommandInput, 'BillingMode' | 'AttributeDefinitions' | 'KeySchema' | 'GlobalSecondaryIndexes' | 'LocalSecondaryIndexes'>
@@ -60,4 +60,11 @@ test('the comparison notices a drifted index', async () => {
   const drifted = { ...table!.body, global_secondary_index: [{ name: 'users-by-id', hash_key: 'user_id', projection_type: 'KEYS_ONLY' }] }
   const service = usersTableDefinition('ignored')
   assert.notDeepEqual(normalise(fromTerraform(drifted)).GlobalSecondaryIndexes, normalise({ GlobalSecondaryIndexes: service.GlobalSecondaryIndexes }).GlobalSecondaryIndexes)
+})
+
+test('the Terraform users table expires items by the attribute the service puts on its markers', async () => {
+  const [table] = resourcesOf(await loadModule('modules/user-api'), 'aws_dynamodb_table')
+  const ttl = nestedBlocks(table!.body, 'ttl')
+  assert.equal(ttl.length, 1, 'one ttl block')
+  assert.deepEqual({ attribute: ttl[0]!.attribute_name, enabled: ttl[0]!.enabled }, { attribute: EXPIRES_AT_ATTRIBUTE, enabled: true })
 })

@@ -23,6 +23,13 @@ resource "aws_dynamodb_table" "users" {
     projection_type = "ALL"
   }
 
+  # Undone registrations and released claims leave markers that expire by this attribute
+  # (EXPIRES_AT_ATTRIBUTE in src/users/table-definition.ts); user records and claims never carry it.
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
   server_side_encryption {
     enabled     = true
     kms_key_arn = aws_kms_key.this.arn
