@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints the chart and validates every rendered manifest against the Kubernetes JSON schemas with
 # kubeconform (CRDs such as ServiceMonitor and HTTPRoute against the community CRD catalog), for the
-# default values, every value set in charts/user-api/ci/ and every environment the pipeline deploys.
+# default values, every value set in charts/user-api/ci/ and every environment Argo CD deploys (its
+# files in deploy/environments/<environment>/, layered as deploy/argocd/applicationset.yaml does).
 # Usage: validate-chart.sh KUBERNETES_VERSION   (needs helm and docker)
 set -euo pipefail
 
@@ -11,10 +12,15 @@ kubeconform_image=ghcr.io/yannh/kubeconform:v0.7.0
 crd_schemas='https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'
 
 shopt -s nullglob
-value_files=("" "$chart"/ci/*.yaml .github/deploy/values-*.yaml)
-for values in "${value_files[@]}"; do
+# One entry per render: nothing (the defaults), a ci/ file, or an environment's folder.
+value_sets=("" "$chart"/ci/*.yaml deploy/environments/*/)
+for values in "${value_sets[@]}"; do
   arguments=()
-  [ -n "$values" ] && arguments=(--values "$values")
+  if [ -d "$values" ]; then
+    for file in values.yaml terraform-outputs.json image.yaml; do arguments+=(--values "$values$file"); done
+  elif [ -n "$values" ]; then
+    arguments=(--values "$values")
+  fi
   echo "::group::${values:-default values}"
   helm lint --strict "$chart" "${arguments[@]}"
   helm template user-api "$chart" --namespace user-api --kube-version "$kubernetes_version" "${arguments[@]}" |

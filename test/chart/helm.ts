@@ -19,6 +19,14 @@ if (!existsSync(helmBinary)) {
   throw new Error(`${helmBinary} is missing: run bash scripts/install-tools.sh`)
 }
 
+function environmentValues<Environment extends string>(environment: Environment) {
+  return [
+    `../../deploy/environments/${environment}/values.yaml`,
+    `../../deploy/environments/${environment}/terraform-outputs.json`,
+    `../../deploy/environments/${environment}/image.yaml`,
+  ] as const
+}
+
 /** The value sets (paths relative to charts/user-api), by name; `default` renders values.yaml alone. */
 export const valueSets = {
   default: [],
@@ -32,6 +40,11 @@ export const valueSets = {
   devSecret: ['ci/dev-secret-values.yaml'],
   // The values the pipeline's end-to-end job on kind installs with.
   kindEndToEnd: ['../../.github/e2e/values-e2e.yaml'],
+  // What Argo CD renders for each environment: its files in deploy/environments, in the order of
+  // deploy/argocd/applicationset.yaml (test/deploy checks that order against the ApplicationSet).
+  environmentDev: environmentValues('dev'),
+  environmentRelease: environmentValues('release'),
+  environmentProd: environmentValues('prod'),
   secretExample: ['values-secret.example.yaml'],
 } as const satisfies Record<string, readonly string[]>
 

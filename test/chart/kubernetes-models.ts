@@ -5,8 +5,9 @@
 //    with the TypeScript compiler: excess-property checks reject any field the API does not
 //    have, at any depth (a misspelt `readOnlyRootFilesytem` would otherwise be silently ignored
 //    by the API server). One in-memory program checks all objects at once.
-// Custom resources come from the sibling packages @kubernetes-models/prometheus-operator and
-// @kubernetes-models/gateway-api, which follow the same layout.
+// Custom resources come from the sibling packages @kubernetes-models/prometheus-operator,
+// @kubernetes-models/gateway-api and @kubernetes-models/argo-cd (test/deploy), which follow the
+// same layout.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -15,6 +16,7 @@ import { describeObject, type KubernetesObject } from './helm.js'
 const packageByApiGroup: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
+  'argoproj.io': '@kubernetes-models/argo-cd',
 }
 
 /** e.g. apps/v1 Deployment -> kubernetes-models/apps/v1/Deployment; v1 Service -> kubernetes-models/v1/Service */

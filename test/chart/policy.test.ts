@@ -181,10 +181,12 @@ describe('identity, secrets and network', () => {
     assert.ok(admitsTestPod, 'the helm test pod would be blocked by the NetworkPolicy')
   })
 
-  test('helm test hook calls /readyz through the Service', async () => {
+  test('helm test hook (and Argo CD PostSync hook) calls /readyz through the Service', async () => {
     const objects = await render()
     const testPod = onlyObjectOfKind(objects, 'Pod')
     assert.equal(testPod.metadata!.annotations!['helm.sh/hook'], 'test')
+    // Argo CD ignores Helm test hooks; it runs the same check after every sync instead.
+    assert.equal(testPod.metadata!.annotations!['argocd.argoproj.io/hook'], 'PostSync')
     const url = testPod.spec!.containers[0]!.env!.find((variable) => variable.name === 'READYZ_URL')!.value
     const service = onlyObjectOfKind(objects, 'Service')
     assert.equal(url, `http://${service.metadata!.name!}.apps.svc:80/readyz`)
