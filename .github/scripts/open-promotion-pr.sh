@@ -1,33 +1,25 @@
 #!/usr/bin/env bash
-# Opens the pull request that promotes one stage to the next (dev -> release, release -> main),
-# unless one is already open or there is nothing to promote. An open promotion PR follows its
-# source branch by itself, so later pushes need no new PR. What happens when GitHub refuses the
-# token: pull-requests.sh.
-# Usage: GH_TOKEN=<token> GH_REPO=<owner/name> open-promotion-pr.sh SOURCE_BRANCH
+# Opens (or refreshes) the pull request that promotes one environment's image to the next: it copies
+# deploy/environments/FROM/image.yaml, as checked out, over the next environment's (dev -> release,
+# release -> prod) on the branch promote/<next>, made afresh from main's head, and changes nothing
+# else. The Rollout workflow runs it once FROM is Synced and Healthy at that commit; merging the pull
+# request is the promotion (docs/delivery.md). What happens when GitHub refuses the token:
+# pull-requests.sh.
+# Usage: GH_TOKEN=<token> GH_REPO=<owner/name> open-promotion-pr.sh FROM   (run from the repository root)
 set -euo pipefail
 # shellcheck source=.github/scripts/pull-requests.sh
 source "$(dirname "$0")/pull-requests.sh"
 
-source_branch=${1:?usage: open-promotion-pr.sh SOURCE_BRANCH}
+from=${1:?usage: open-promotion-pr.sh FROM}
 : "${GH_REPO:?GH_REPO must name the repository (owner/name)}"
-case "$source_branch" in
-  dev) target_branch=release ;;
-  release) target_branch=main ;;
-  *) echo "$source_branch is not a promotion stage (dev or release)" >&2; exit 1 ;;
+case "$from" in
+  dev) to=release ;;
+  release) to=prod ;;
+  *) echo "$from is not a promotion stage (dev or release)" >&2; exit 1 ;;
 esac
+source_file="deploy/environments/$from/image.yaml"
+[ -f "$source_file" ] || { echo "$source_file is missing" >&2; exit 1; }
+image=$(grep -E '^\s*(tag|digest):' "$source_file" | tr -s ' ' | paste -sd ' ')
 
-ahead=$(gh api "repos/$GH_REPO/compare/$target_branch...$source_branch" --jq '.ahead_by')
-if [ "$ahead" -eq 0 ]; then
-  echo "$target_branch already contains everything in $source_branch; nothing to promote"
-  exit 0
-fi
-
-existing=$(gh pr list --repo "$GH_REPO" --base "$target_branch" --head "$source_branch" --state open \
-  --json url --jq '.[0].url // ""')
-if [ -n "$existing" ]; then
-  echo "promotion pull request already open: $existing"
-  exit 0
-fi
-
-create_pull_request "$target_branch" "$source_branch" "Promote $source_branch to $target_branch" \
-  "Promotes the $ahead commit(s) on \`$source_branch\`, deployed and smoke-tested there, to \`$target_branch\`. Merging deploys them from \`$target_branch\` (see docs/delivery.md)."
+propose_file "promote/$to" "deploy/environments/$to/image.yaml" "$source_file" "Promote $from's image to $to" \
+  "Copies \`$source_file\` to \`deploy/environments/$to/image.yaml\` ($image): the image Argo CD reports Synced and Healthy in \`$from\`. Merging it rolls \`$to\` out (see docs/delivery.md); nothing else changes."

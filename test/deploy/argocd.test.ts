@@ -24,7 +24,6 @@ import {
   readYaml,
   renderGoTemplates,
   repositoryRoot,
-  type GeneratedApplication,
 } from './gitops.js'
 
 const repository = 'example/user-api'
@@ -83,7 +82,7 @@ describe('deploy/ manifests against their schemas', () => {
       'policy.sigstore.dev/v1beta1 ClusterImagePolicy',
       'v1 ConfigMap',
     ])
-    const applications = (await generateApplications()).map(({ element: _element, ...application }) => application as KubernetesObject)
+    const applications = (await generateApplications()).map(({ application }) => application)
     assert.deepEqual(await schemaErrors([...manifests, ...applications]), [])
   })
 
@@ -92,10 +91,10 @@ describe('deploy/ manifests against their schemas', () => {
     ;(set.spec.template.spec.syncPolicy as Record<string, unknown>).automatic = { prune: true }
     assert.match((await schemaErrors([set])).join('\n'), /automatic/)
 
-    const [application] = await generateApplications()
-    const { element: _element, ...broken } = structuredClone(application!)
+    const [generated] = await generateApplications()
+    const broken = structuredClone(generated!.application)
     ;(broken.spec.source as unknown as Record<string, unknown>).targetRevison = 'main'
-    assert.match((await schemaErrors([broken as KubernetesObject])).join('\n'), /targetRevison/)
+    assert.match((await schemaErrors([broken])).join('\n'), /targetRevison/)
 
     const policy = structuredClone(imagePolicy())
     ;(policy.spec.authorities[0] as Record<string, unknown>).keyles = {}
@@ -108,8 +107,9 @@ describe('deploy/ manifests against their schemas', () => {
 
 // ───────────── The Applications ─────────────
 
-const applications = await generateApplications()
-const byEnvironment = new Map(applications.map((application) => [application.element.environment as string, application]))
+const generated = await generateApplications()
+const applications = generated.map(({ application }) => application)
+const byEnvironment = new Map(generated.map(({ element, application }) => [element.environment as string, application]))
 const tfvarsNamespace = (environment: string) =>
   /^kubernetes_namespace\s*=\s*"([^"]+)"/m.exec(readFileSync(join(repositoryRoot, 'terraform/environments', environment, 'terraform.tfvars.example'), 'utf8'))?.[1]
 
@@ -139,8 +139,8 @@ describe('the Applications the ApplicationSet generates', () => {
     const set = structuredClone(applicationSet())
     const elements = set.spec.generators[0]!.list!.elements as Record<string, unknown>[]
     elements.find((element) => element.environment === 'prod')!.automated = 'false' // a string is truthy in Go templates
-    const prod = (await generateApplications(set)).find((application) => application.element.environment === 'prod')!
-    assert.notEqual(prod.spec.syncPolicy?.automated, undefined)
+    const prod = (await generateApplications(set)).find(({ element }) => element.environment === 'prod')!
+    assert.notEqual(prod.application.spec.syncPolicy?.automated, undefined)
   })
 
   test('server-side apply, a namespace with the restricted Pod Security labels and the signature policy, retries with back-off', () => {
@@ -318,7 +318,7 @@ const globPattern = (glob: string) =>
 describe('the image policy', () => {
   const policy = imagePolicy()
   const images = environments.map((environment) => {
-    const { image } = readYaml<{ image: Record<string, string> }>(environmentFile(environment, 'image.yaml'))
+    const { image } = (readYaml(environmentFile(environment, 'image.yaml')) as { image: Record<string, string> })
     return `${image.registry!}/${image.repository!}:${image.tag!}@${image.digest!}`
   })
 
@@ -333,9 +333,10 @@ describe('the image policy', () => {
     assert.equal(policy.spec.authorities.length, 1)
     const [authority] = policy.spec.authorities
     assert.equal(authority!.ctlog?.url, 'https://rekor.sigstore.dev')
-    assert.equal(authority!.keyless?.url, 'https://fulcio.sigstore.dev')
-    const [identity] = authority!.keyless?.identities ?? []
-    assert.equal(authority!.keyless?.identities?.length, 1)
+    const keyless = authority!.keyless!
+    assert.equal(keyless.url, 'https://fulcio.sigstore.dev')
+    const [identity] = keyless.identities ?? []
+    assert.equal(keyless.identities?.length, 1)
     assert.equal(identity!.issuer, 'https://token.actions.githubusercontent.com')
     const subject = new RegExp(identity!.subjectRegExp!)
     const workflow = `https://github.com/${repository}/.github/workflows/delivery.yml`

@@ -25,7 +25,7 @@ function layer(base: Values, over: Values): Values {
 }
 
 const effectiveValues = (environment: string): Values =>
-  environmentFiles.map((file) => readYaml<Values>(environmentFile(environment, file))).reduce(layer, {})
+  environmentFiles.map((file) => readYaml(environmentFile(environment, file)) as Values).reduce(layer, {})
 
 /** Leaf paths with their values; lists are leaves, as Helm replaces them whole. */
 function leaves(values: unknown, prefix = ''): Map<string, string> {
@@ -64,12 +64,12 @@ function unexplainedDifferences(environment: string): string[] {
 describe('environment values (deploy/environments)', () => {
   for (const environment of environments) {
     test(`${environment}: pins the image by digest, and only image.yaml names the image`, async () => {
-      const image = readYaml<{ image: Record<string, string> }>(environmentFile(environment, 'image.yaml')).image
+      const { image } = readYaml(environmentFile(environment, 'image.yaml')) as { image: Record<string, string> }
       assert.deepEqual(Object.keys(image).sort(), ['digest', 'registry', 'repository', 'tag'])
       assert.match(image.digest!, /^sha256:[a-f0-9]{64}$/)
       assert.match(image.tag!, /^[a-f0-9]{40}$/, 'the tag is the commit the image was built from')
       for (const file of environmentFiles.filter((name) => name !== 'image.yaml')) {
-        assert.equal(readYaml<Values>(environmentFile(environment, file)).image, undefined, `${file} must not set image values`)
+        assert.equal((readYaml(environmentFile(environment, file)) as Values).image, undefined, `${file} must not set image values`)
       }
       for (const workload of [onlyObjectOfKind(await renderEnvironment(environment), 'Deployment').spec!.template.spec!]) {
         for (const container of workload.containers) assert.ok(container.image!.endsWith(`@${image.digest!}`), container.image)
@@ -103,7 +103,7 @@ describe('environment values (deploy/environments)', () => {
     }
     const expected = [...leaves(outputs.output.helm_values![0]!.value).keys()].sort()
     for (const environment of environments) {
-      const handOff = readYaml<Values>(environmentFile(environment, 'terraform-outputs.json'))
+      const handOff = readYaml(environmentFile(environment, 'terraform-outputs.json')) as Values
       assert.deepEqual([...leaves(handOff).keys()].sort(), expected, `${environment}: keys of terraform-outputs.json`)
       const config = handOff.config as Record<string, string>
       // Names the module derives from user-api-<environment>: another environment's file copied

@@ -26,8 +26,8 @@ export const environmentFiles = ['values.yaml', 'terraform-outputs.json', 'image
 
 export const environmentFile = (environment: string, file: string) => join(deployDirectory, 'environments', environment, file)
 
-export function readYaml<T>(path: string): T {
-  return parse(readFileSync(path, 'utf8')) as T
+export function readYaml(path: string): unknown {
+  return parse(readFileSync(path, 'utf8'))
 }
 
 /** Every object of every manifest under deploy/argocd and deploy/policy, with the file it came from. */
@@ -45,9 +45,9 @@ export function deployManifests(): { file: string; object: KubernetesObject }[] 
   )
 }
 
-export const applicationSet = () => readYaml<IApplicationSet & KubernetesObject>(join(deployDirectory, 'argocd', 'applicationset.yaml'))
-export const appProject = () => readYaml<IAppProject & KubernetesObject>(join(deployDirectory, 'argocd', 'project.yaml'))
-export const notifications = () => readYaml<IConfigMap & KubernetesObject>(join(deployDirectory, 'argocd', 'notifications.yaml'))
+export const applicationSet = () => readYaml(join(deployDirectory, 'argocd', 'applicationset.yaml')) as IApplicationSet & KubernetesObject
+export const appProject = () => readYaml(join(deployDirectory, 'argocd', 'project.yaml')) as IAppProject & KubernetesObject
+export const notifications = () => readYaml(join(deployDirectory, 'argocd', 'notifications.yaml')) as IConfigMap & KubernetesObject
 
 export interface ImagePolicy extends KubernetesObject {
   spec: {
@@ -56,7 +56,7 @@ export interface ImagePolicy extends KubernetesObject {
     mode?: string
   }
 }
-export const imagePolicy = () => readYaml<ImagePolicy>(join(deployDirectory, 'policy', 'cluster-image-policy.yaml'))
+export const imagePolicy = () => readYaml(join(deployDirectory, 'policy', 'cluster-image-policy.yaml')) as ImagePolicy
 
 interface CommandResult {
   exitCode: number
@@ -122,7 +122,11 @@ function merge(target: unknown, patch: unknown): unknown {
   return merged
 }
 
-export type GeneratedApplication = IApplication & KubernetesObject & { element: Record<string, unknown> }
+export interface GeneratedApplication {
+  /** The generator element it was made from. */
+  element: Record<string, unknown>
+  application: IApplication & KubernetesObject
+}
 
 /**
  * The Applications the ApplicationSet generates from its list generator: every string of the
@@ -143,9 +147,9 @@ export async function generateApplications(set: IApplicationSet = applicationSet
       kind: 'Application',
       ...(replaceStrings(set.spec.template, replacement) as object),
     }
-    const patched = merge(application, parse(strings[templates.length]!) ?? {}) as GeneratedApplication
-    patched.metadata.namespace ??= set.metadata?.namespace
-    return Object.assign(patched, { element })
+    const patched = merge(application, parse(strings[templates.length]!) ?? {}) as IApplication & KubernetesObject
+    patched.metadata.namespace ??= set.metadata.namespace
+    return { element, application: patched }
   })
 }
 
