@@ -1,7 +1,8 @@
-// Every namespace the pipeline installs into carries the restricted Pod Security labels: the deploy
-// job and the e2e script create it through prepare-namespace.sh (run here with a kubectl stand-in
-// that records what it is asked), never through `helm --create-namespace`, and what the e2e job
-// runs in that namespace meets the standard.
+// Every namespace the user-api runs in carries the restricted Pod Security labels: Argo CD creates
+// the environments' with them (managedNamespaceMetadata, test/deploy), and the e2e script creates
+// its own and Argo CD's through prepare-namespace.sh (run here with a kubectl stand-in that records
+// what it is asked), never through `helm --create-namespace`; what the e2e job runs there meets the
+// standard.
 import assert from 'node:assert/strict'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -41,17 +42,15 @@ test('prepare-namespace.sh creates the namespace idempotently and labels it rest
   }
 })
 
-test('the pipeline creates namespaces only through prepare-namespace.sh, before installing into them', () => {
+test('the pipeline and the e2e script create namespaces only through prepare-namespace.sh, before installing into them', () => {
   const texts = [...loadWorkflows().map((file) => ({ path: file.path, text: file.text })), ...shellScripts().filter((path) => path !== prepareNamespace).map((path) => ({ path, text: readFileSync(path, 'utf8') }))]
   for (const { path, text } of texts) {
     assert.doesNotMatch(text, /--create-namespace/, `${path} lets helm create an unlabelled namespace`)
     assert.doesNotMatch(text, /kubectl create namespace/, `${path} creates a namespace without its Pod Security labels`)
   }
-  const deploy = loadWorkflows().find((file) => file.path.endsWith('delivery.yml'))!.data.jobs.deploy!.steps ?? []
-  const script = deploy.map((step) => step.run ?? '').join('\n')
-  assert.ok(script.includes('prepare-namespace.sh "$NAMESPACE"') && script.indexOf('prepare-namespace.sh') < script.indexOf('helm upgrade --install'), 'the deploy job prepares the namespace before helm')
   const e2e = readFileSync(join(githubDirectory, 'e2e', 'run-e2e.sh'), 'utf8')
   assert.ok(e2e.includes('prepare-namespace.sh" "$namespace"') && e2e.indexOf('prepare-namespace.sh') < e2e.indexOf('kubectl --namespace "$namespace" apply'), 'the e2e script prepares its namespace first')
+  assert.ok(e2e.includes('prepare-namespace.sh" argocd') && e2e.indexOf('prepare-namespace.sh" argocd') < e2e.indexOf('kubectl apply --namespace argocd'), 'and Argo CD\'s, before installing it')
 })
 
 interface PodSpec {

@@ -1,6 +1,7 @@
 // Policies over the parsed workflows that catch real regressions: a job without a timeout or with
-// more permissions than it needs, a deployment that could run from the wrong branch or outside its
-// environment, a Slack job that misses outcomes, a static AWS key, an unpinned action.
+// more permissions than it needs, a Terraform apply or an image pin that could run from the wrong
+// branch or outside its environment, a push deploy that bypasses Argo CD, a Slack job that misses
+// outcomes, a static AWS key, an unpinned action.
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -24,6 +25,15 @@ const workflows = loadWorkflows()
 const jobs = workflows.flatMap((workflow) =>
   Object.entries(workflow.data.jobs).map(([id, job]) => ({ key: `${basename(workflow.path)}:${id}`, id, job, workflow })),
 )
+/** Workflows that only other workflows call: they run inside their caller's run, its concurrency
+ *  group and its Slack message. */
+const isCalledOnly = (workflow: (typeof workflows)[number]) =>
+  typeof workflow.data.on === 'object' && workflow.data.on !== null && Object.keys(workflow.data.on).join() === 'workflow_call'
+const workflowNamed = (name: string) => {
+  const found = workflows.find((workflow) => basename(workflow.path) === name)
+  assert.ok(found, `.github/workflows/${name} is missing`)
+  return found
+}
 const notifyAction = './.github/actions/notify-slack'
 
 // The few jobs that may write anything, and exactly what. Every other job reads at most.
@@ -31,11 +41,16 @@ const writeAllowList: Record<string, string[]> = {
   'delivery.yml:image': ['id-token', 'packages'], // push to GHCR, keyless cosign signature
   'delivery.yml:codeql': ['security-events'], // upload code-scanning results
   'delivery.yml:terraform-plan': ['id-token', 'pull-requests'], // AWS via OIDC, plan comment
-  'delivery.yml:deploy-plan': ['id-token'], // AWS via OIDC (the read-only plan role)
-  'delivery.yml:deploy': ['id-token'], // AWS via OIDC
-  'delivery.yml:promotion-pr': ['pull-requests'],
+  // What the called Terraform workflow may use: AWS via OIDC (plan and deploy roles).
+  'delivery.yml:terraform-dev': ['id-token'],
+  'delivery.yml:terraform-release': ['id-token'],
+  'delivery.yml:terraform-prod': ['id-token'],
+  'terraform-environment.yml:plan': ['id-token'], // the read-only plan role
+  'terraform-environment.yml:apply': ['id-token'], // the deploy role
   'delivery.yml:api-release-asset': ['contents'], // attach openapi.json to the release of a tag
-  'promote.yml:promotion-pr': ['pull-requests'],
+  // The promotion branch is written with the workflow's token when PROMOTION_TOKEN is not set.
+  'rollout.yml:promote': ['contents', 'pull-requests'],
+  'promote.yml:promotion-pr': ['contents', 'pull-requests'],
   'terraform-lock.yml:lock-files': ['contents', 'pull-requests'], // push the proposal branch, open its PR
 }
 
@@ -52,18 +67,20 @@ test('there are workflows to check', () => {
   assert.ok(jobs.length >= 10)
 })
 
-test('every workflow grants nothing by default and has a concurrency group', () => {
+test('every workflow grants nothing by default and has a concurrency group (a called one runs in its caller\'s)', () => {
   for (const workflow of workflows) {
     assert.deepEqual(workflow.data.permissions, {}, `${workflow.path}: top-level permissions must be {}`)
-    assert.ok(workflow.data.concurrency, `${workflow.path}: concurrency missing`)
+    if (!isCalledOnly(workflow)) assert.ok(workflow.data.concurrency, `${workflow.path}: concurrency missing`)
   }
 })
 
 test('every job has a timeout and explicit permissions', () => {
   for (const { key, job } of jobs) {
+    assert.ok(job.permissions !== undefined && typeof job.permissions === 'object', `${key}: permissions must be an explicit map`)
+    // A job that calls a workflow cannot have a timeout; the called workflow's jobs have theirs.
+    if (job.uses?.startsWith('./.github/workflows/')) continue
     const timeout = job['timeout-minutes']
     assert.ok(typeof timeout === 'number' && timeout > 0 && timeout <= 60, `${key}: timeout-minutes must be 1-60, is ${String(timeout)}`)
-    assert.ok(job.permissions !== undefined && typeof job.permissions === 'object', `${key}: permissions must be an explicit map`)
   }
 })
 
@@ -77,9 +94,21 @@ test('only the allow-listed jobs can write, and only what they need', () => {
   // Writing code or images: the image job, and the lock-file proposal, which only runs by hand and
   // only pushes its own branch for review.
   const contentsOrPackages = jobs.filter(({ job }) => writeScopes(job).some((scope) => scope === 'contents' || scope === 'packages'))
-  assert.deepEqual(contentsOrPackages.map(({ key }) => key).sort(), ['delivery.yml:api-release-asset', 'delivery.yml:image', 'terraform-lock.yml:lock-files'])
-  const lockFiles = workflows.find((workflow) => basename(workflow.path) === 'terraform-lock.yml')!
+  assert.deepEqual(contentsOrPackages.map(({ key }) => key).sort(), [
+    'delivery.yml:api-release-asset',
+    'delivery.yml:image',
+    'promote.yml:promotion-pr',
+    'rollout.yml:promote',
+    'terraform-lock.yml:lock-files',
+  ])
+  const lockFiles = workflowNamed('terraform-lock.yml')
   assert.deepEqual(Object.keys(lockFiles.data.on as object), ['workflow_dispatch'], 'the lock-file proposal runs only by hand')
+  // The promotion jobs write through open-promotion-pr.sh only: a branch with one file changed.
+  for (const job of [workflowNamed('rollout.yml').data.jobs.promote!, workflowNamed('promote.yml').data.jobs['promotion-pr']!]) {
+    const script = (job.steps ?? []).map((step) => step.run ?? '').join('\n')
+    assert.match(script, /open-promotion-pr\.sh/)
+    assert.doesNotMatch(script, /git push|--method (PUT|POST|PATCH)/)
+  }
 })
 
 test('no workflow runs untrusted code with secrets (pull_request_target, workflow_run)', () => {
@@ -106,14 +135,16 @@ test('checkouts do not leave the token in .git/config', () => {
   }
 })
 
-// ───────────── Deployments ─────────────
+// ───────────── What a run may change ─────────────
 
-const delivery = workflows.find((workflow) => basename(workflow.path) === 'delivery.yml')!
+const delivery = workflowNamed('delivery.yml')
+const rollout = workflowNamed('rollout.yml')
+const terraformEnvironment = workflowNamed('terraform-environment.yml')
 const targetJob = delivery.data.jobs.target!
 
 async function target(event: string, ref: string, baseRef = ''): Promise<{ deploy: string; plan: string }> {
   const script = targetJob.steps?.find((step) => step.id === 'target')?.run
-  assert.ok(script, 'the target job maps branches with a run step of id "target"')
+  assert.ok(script, 'the target job maps events with a run step of id "target"')
   const directory = await mkdtemp(join(tmpdir(), 'github-output-'))
   try {
     const output = join(directory, 'output')
@@ -123,26 +154,24 @@ async function target(event: string, ref: string, baseRef = ''): Promise<{ deplo
     assert.equal(result.exitCode, 0, result.stderr)
     const lines = (await readFile(output, 'utf8')).trim().split('\n')
     const value = (name: string): string => lines.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '<missing>'
-    return { deploy: value('deploy-environment'), plan: value('plan-environment') }
+    return { deploy: value('deploy'), plan: value('plan-environments') }
   } finally {
     await rm(directory, { recursive: true, force: true })
   }
 }
 
-test('branches map to environments: dev -> dev, release -> release, main -> prod, pushes only', async () => {
+test('only a push to main applies Terraform and pins dev; pull requests into main plan dev and release, never prod', async () => {
+  const none = { deploy: '', plan: '[]' }
   const cases: [event: string, ref: string, baseRef: string, expected: { deploy: string; plan: string }][] = [
-    ['push', 'refs/heads/dev', '', { deploy: 'dev', plan: '' }],
-    ['push', 'refs/heads/release', '', { deploy: 'release', plan: '' }],
-    ['push', 'refs/heads/main', '', { deploy: 'prod', plan: '' }],
-    ['push', 'refs/heads/feature/main', '', { deploy: '', plan: '' }],
-    ['push', 'refs/heads/maintenance', '', { deploy: '', plan: '' }],
-    ['push', 'refs/tags/main', '', { deploy: '', plan: '' }],
-    ['workflow_dispatch', 'refs/heads/main', '', { deploy: '', plan: '' }],
-    ['pull_request', 'refs/pull/6/merge', 'dev', { deploy: '', plan: 'dev' }],
-    ['pull_request', 'refs/pull/5/merge', 'release', { deploy: '', plan: 'release' }],
-    // The prod plan role trusts only main itself: pull requests into main are planned after the merge.
-    ['pull_request', 'refs/pull/7/merge', 'main', { deploy: '', plan: '' }],
-    ['pull_request', 'refs/pull/8/merge', 'feature/x', { deploy: '', plan: '' }],
+    ['push', 'refs/heads/main', '', { deploy: 'true', plan: '[]' }],
+    ['push', 'refs/heads/dev', '', none],
+    ['push', 'refs/heads/feature/main', '', none],
+    ['push', 'refs/heads/maintenance', '', none],
+    ['push', 'refs/tags/main', '', none],
+    ['workflow_dispatch', 'refs/heads/main', '', none],
+    // The prod plan role trusts only main itself: pull requests are planned for dev and release.
+    ['pull_request', 'refs/pull/7/merge', 'main', { deploy: '', plan: '["dev","release"]' }],
+    ['pull_request', 'refs/pull/8/merge', 'feature/x', none],
   ]
   const results = await Promise.all(cases.map(([event, ref, baseRef]) => target(event, ref, baseRef)))
   cases.forEach(([event, ref, baseRef, expected], index) => {
@@ -150,45 +179,98 @@ test('branches map to environments: dev -> dev, release -> release, main -> prod
   })
 })
 
-test('deployments run only on a push, in the environment of their branch, after every check', () => {
-  const deployJobs = jobs.filter(({ job }) => job.environment !== undefined)
-  assert.deepEqual(deployJobs.map(({ key }) => key), ['delivery.yml:deploy'], 'only the deploy job may use an environment')
-  const deploy = deployJobs[0]!.job
-  const environment = typeof deploy.environment === 'string' ? deploy.environment : deploy.environment?.name
-  assert.equal(environment, '${{ needs.target.outputs.deploy-environment }}')
-  assert.match(deploy.if ?? '', /github\.event_name == 'push'/)
-  assert.match(deploy.if ?? '', /needs\.target\.outputs\.deploy-environment != ''/)
-  assert.doesNotMatch(deploy.if ?? '', /always\(\)|failure\(\)|cancelled\(\)/, 'a deployment must not run after a failed check')
+test('nothing pushes to a cluster: no helm or kubectl apply in the pipeline, Argo CD deploys from git', () => {
+  for (const { path, text } of [...workflows, ...loadCompositeActions()]) {
+    assert.doesNotMatch(text, /helm (upgrade|install|rollback)/, `${path} deploys with helm`)
+    assert.doesNotMatch(text, /aws eks update-kubeconfig|kubectl (apply|create|patch|set)/, `${path} changes a cluster`)
+  }
+  // The end-to-end job's throw-away kind cluster is the only cluster any job talks to.
+  const clusterJobs = jobs.filter(({ job }) => (job.steps ?? []).some((step) => /\bkubectl\b|helm\/kind-action|\bkind load\b/.test(`${step.run ?? ''}${step.uses ?? ''}`)))
+  assert.deepEqual(clusterJobs.map(({ key }) => key), ['delivery.yml:chart-e2e'])
+})
 
-  // Pull-request and tag jobs never run on a push to an environment branch, so they cannot gate it.
-  const notGating = new Set(['deploy', 'terraform-plan', 'promotion-pr', 'notify', 'api-compatibility', 'api-release-asset'])
+test('environments are used by the Terraform apply, the dev image pin and prod\'s sync only, each on main after its checks', () => {
+  const environmentName = (job: Job) => (typeof job.environment === 'string' ? job.environment : job.environment?.name)
+  const users = jobs.filter(({ job }) => job.environment !== undefined).map(({ key, job }) => `${key} ${environmentName(job) ?? ''}`)
+  assert.deepEqual(users.sort(), [
+    'delivery.yml:pin-dev-image dev',
+    'rollout.yml:rollout-prod prod',
+    'terraform-environment.yml:apply ${{ inputs.environment }}',
+  ])
+
+  // Terraform: dev after every check, then release, then prod, on a push to main only.
+  const notGating = new Set(['target', 'terraform-plan', 'terraform-dev', 'terraform-release', 'terraform-prod', 'pin-dev-image', 'notify', 'api-compatibility', 'api-release-asset'])
   const checks = Object.keys(delivery.data.jobs).filter((id) => !notGating.has(id))
-  assert.deepEqual([...needsOf(deploy)].sort(), checks.sort(), 'deploy must need every check job')
-
-  const concurrency = deploy.concurrency
-  assert.ok(typeof concurrency === 'object', 'deploy needs a per-environment concurrency group')
-  assert.equal(concurrency.group, 'deploy-${{ needs.target.outputs.deploy-environment }}')
-  assert.equal(concurrency['cancel-in-progress'], false, 'a running deployment must never be cancelled')
-})
-
-test('the deploy job rolls out by digest atomically, smoke-tests, and rolls back on failure', () => {
-  const steps = delivery.data.jobs.deploy!.steps ?? []
-  const script = steps.map((step) => step.run ?? '').join('\n')
-  assert.match(script, /helm upgrade --install/)
-  // --rollback-on-failure is Helm 4's name for Helm 3's --atomic.
-  for (const flag of ['--rollback-on-failure', '--wait', 'image.digest="\\$IMAGE_DIGEST"', 'values-\\$ENVIRONMENT.yaml', 'terraform-values.json']) {
-    assert.match(script, new RegExp(flag), `helm upgrade must use ${flag}`)
+  const chain: [string, string[]][] = [
+    ['terraform-dev', ['target', ...checks]],
+    ['terraform-release', ['target', 'terraform-dev']],
+    ['terraform-prod', ['target', 'terraform-release']],
+  ]
+  for (const [id, needs] of chain) {
+    const job = delivery.data.jobs[id]!
+    assert.deepEqual([...needsOf(job)].sort(), needs.sort(), `${id} needs`)
+    assert.equal(job.if, "github.event_name == 'push' && needs.target.outputs.deploy == 'true'", `${id} runs on a push to main only`)
+    assert.equal(job.uses, './.github/workflows/terraform-environment.yml')
+    assert.equal((job as Job & { with?: Record<string, string> }).with?.environment, id.replace('terraform-', ''))
   }
-  assert.match(script, /smoke-test\.sh/)
-  const rollback = steps.find((step) => step.run?.includes('helm rollback'))
-  assert.match(rollback?.if ?? '', /failure\(\)/)
+  const apply = terraformEnvironment.data.jobs.apply!
+  assert.deepEqual(needsOf(apply), ['plan'])
+  assert.doesNotMatch(apply.if ?? '', /always\(\)|failure\(\)|cancelled\(\)/)
+  assert.deepEqual(apply.concurrency, { group: 'terraform-apply-${{ inputs.environment }}', 'cancel-in-progress': false }, 'an apply is never cancelled')
+
+  // The dev image pin: after the image, dev's Terraform and (through it) every check.
+  const pin = delivery.data.jobs['pin-dev-image']!
+  assert.deepEqual([...needsOf(pin)].sort(), ['image', 'target', 'terraform-dev'])
+  assert.equal(pin.if, "github.event_name == 'push' && needs.target.outputs.deploy == 'true'")
+  assert.match(pin.steps?.map((step) => step.run ?? '').join('\n') ?? '', /pin-image\.sh dev "\$IMAGE_REPOSITORY" "\$IMAGE_TAG" "\$IMAGE_DIGEST"/)
+
+  // prod's sync: only in the prod environment, after its reviewers, with the sync token.
+  const prod = rollout.data.jobs['rollout-prod']!
+  assert.equal(prod.env?.ARGOCD_AUTH_TOKEN, '${{ secrets.ARGOCD_PROD_SYNC_TOKEN }}')
+  assert.match(prod.steps?.map((step) => step.run ?? '').join('\n') ?? '', /wait-for-argocd\.sh --sync user-api-prod "\$GITHUB_SHA"/)
+  for (const [key, job] of jobs.map(({ key, job }) => [key, job] as const)) {
+    if (key === 'rollout.yml:rollout-prod') continue
+    assert.doesNotMatch(JSON.stringify(job), /ARGOCD_PROD_SYNC_TOKEN|--sync/, `${key} must not sync prod`)
+  }
 })
 
-test('every environment a branch can deploy has its Terraform root and Helm values', () => {
-  for (const environment of ['dev', 'release', 'prod']) {
+test('every environment Terraform applies has its Terraform root and its folder under deploy/environments', () => {
+  for (const id of ['terraform-dev', 'terraform-release', 'terraform-prod']) {
+    const environment = (delivery.data.jobs[id] as Job & { with?: Record<string, string> }).with?.environment ?? ''
     assert.ok(existsSync(join(repositoryRoot, 'terraform', 'environments', environment)), `terraform/environments/${environment}`)
-    assert.ok(existsSync(join(githubDirectory, 'deploy', `values-${environment}.yaml`)), `.github/deploy/values-${environment}.yaml`)
+    for (const file of ['values.yaml', 'terraform-outputs.json', 'image.yaml']) {
+      assert.ok(existsSync(join(repositoryRoot, 'deploy', 'environments', environment, file)), `deploy/environments/${environment}/${file}`)
+    }
   }
+})
+
+test('the only token that writes to main is the GitOps App\'s, minted in the dev environment, for image.yaml only', () => {
+  const minting = jobs.filter(({ job }) => stepsUsing(job, 'actions/create-github-app-token').length > 0).map(({ key }) => key)
+  assert.deepEqual(minting, ['delivery.yml:pin-dev-image'])
+  const pin = delivery.data.jobs['pin-dev-image']!
+  const [mint] = stepsUsing(pin, 'actions/create-github-app-token')
+  assert.equal(mint?.with?.['private-key'], '${{ secrets.GITOPS_APP_PRIVATE_KEY }}')
+  assert.equal(mint.with['permission-contents'], 'write')
+  assert.deepEqual(Object.keys(mint.with).filter((input) => input.startsWith('permission-')), ['permission-contents'], 'no other permission')
+  assert.equal(mint.with.repositories, undefined, 'this repository only')
+  assert.ok(!workflows.some((workflow) => workflow.text.includes('GITOPS_APP_PRIVATE_KEY') && basename(workflow.path) !== 'delivery.yml'))
+})
+
+test('pushes that change only deploy/environments build nothing; the Rollout workflow follows every such change on main', () => {
+  const push = (delivery.data.on as { push: { 'paths-ignore'?: string[] } }).push
+  assert.deepEqual(push['paths-ignore'], ['deploy/environments/**'])
+  assert.equal((delivery.data.on as Record<string, unknown>).pull_request, null, 'pull requests run every check, whatever they change')
+  const on = rollout.data.on as { push: { branches: string[]; paths: string[] } }
+  assert.deepEqual(on.push, { branches: ['main'], paths: ['deploy/environments/**'] })
+})
+
+test('the Rollout workflow waits for Argo CD at the pushed commit, then proposes the next promotion', () => {
+  const wait = rollout.data.jobs.rollout!
+  assert.match(wait.steps?.map((step) => step.run ?? '').join('\n') ?? '', /wait-for-argocd\.sh "\$APPLICATION" "\$GITHUB_SHA" \d+/)
+  assert.equal(wait.env?.ARGOCD_AUTH_TOKEN, '${{ secrets.ARGOCD_AUTH_TOKEN }}', 'the read-only project token')
+  const promote = rollout.data.jobs.promote!
+  assert.deepEqual(needsOf(promote), ['changes', 'rollout'])
+  assert.equal(promote.if, "needs.rollout.result == 'success'", 'only after every changed environment is Synced and Healthy')
 })
 
 // ───────────── The API document ─────────────
@@ -214,7 +296,7 @@ test('the build writes openapi.json, kept as an artifact and attached to the rel
   assert.match(script, /npm run lint:openapi/)
   const upload = stepsUsing(build, 'actions/upload-artifact')[0]
   assert.deepEqual([upload?.with?.name, upload?.with?.path], ['openapi-document', 'dist/openapi.json'])
-  assert.ok(needsOf(delivery.data.jobs.deploy!).includes('api-document'), 'a document that does not build blocks deployments')
+  assert.ok(needsOf(delivery.data.jobs['terraform-dev']!).includes('api-document'), 'a document that does not build blocks every change of the environments')
 
   const release = delivery.data.jobs['api-release-asset']!
   assert.equal(release.if, "github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')")
@@ -270,11 +352,10 @@ test('no workflow lets Terraform ignore the dependency lock file', () => {
   for (const workflow of workflows) assert.doesNotMatch(workflow.text, /TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE/, workflow.path)
 })
 
-test('the deploy job applies the saved, checksummed plan of the plan job, and never plans itself', () => {
-  const deploy = delivery.data.jobs.deploy!
-  const plan = delivery.data.jobs['deploy-plan']!
-  assert.ok(needsOf(deploy).includes('deploy-plan'))
-  assert.equal(plan.if, deploy.if, 'planned exactly when deployed')
+test('the apply job applies the saved, checksummed plan of the plan job, and never plans itself', () => {
+  const apply = terraformEnvironment.data.jobs.apply!
+  const plan = terraformEnvironment.data.jobs.plan!
+  assert.deepEqual(needsOf(apply), ['plan'])
 
   // The plan job: saved plan, its SHA-256 as a job output, the files as an artifact, the text on
   // the run's summary page where the approver reads it.
@@ -283,29 +364,33 @@ test('the deploy job applies the saved, checksummed plan of the plan job, and ne
   assert.match(planStep?.run ?? '', /echo "sha256=\$\(cat "\$RUNNER_TEMP\/plan\/tfplan\.sha256"\)" >> "\$GITHUB_OUTPUT"/)
   assert.equal(plan.outputs?.sha256, '${{ steps.plan.outputs.sha256 }}')
   const [upload] = stepsUsing(plan, 'actions/upload-artifact')
-  const artifact = 'terraform-plan-${{ needs.target.outputs.deploy-environment }}'
+  const artifact = 'terraform-plan-${{ inputs.environment }}'
   assert.equal(upload?.with?.name, artifact)
   assert.match(String(upload.with.path), /plan\/tfplan\n.*plan\/plan\.txt/)
   assert.match(runScript(plan), /plan\.txt.*\n?[\s\S]*GITHUB_STEP_SUMMARY/)
 
-  // The deploy job: that artifact, checked by GitHub's digest and by the plan's SHA-256, applied.
-  const [download] = stepsUsing(deploy, 'actions/download-artifact')
+  // The apply job: that artifact, checked by GitHub's digest and by the plan's SHA-256, applied.
+  const [download] = stepsUsing(apply, 'actions/download-artifact')
   assert.equal(download?.with?.name, artifact)
   assert.equal(download.with['digest-mismatch'], 'error')
-  assert.equal(deploy.env?.PLAN_SHA256, '${{ needs.deploy-plan.outputs.sha256 }}')
-  assert.match(runScript(deploy), /\.github\/scripts\/terraform-apply\.sh "\$ENVIRONMENT" "\$RUNNER_TEMP\/plan\/tfplan" "\$PLAN_SHA256"/)
-  assert.doesNotMatch(runScript(deploy), /terraform\b[^\n]*\bplan\b(?!\/)/, 'the deploy job must not plan again')
-  assert.doesNotMatch(runScript(deploy), /terraform -chdir=\S+ apply/, 'applies only through terraform-apply.sh')
+  assert.equal(apply.env?.PLAN_SHA256, '${{ needs.plan.outputs.sha256 }}')
+  assert.match(runScript(apply), /\.github\/scripts\/terraform-apply\.sh "\$ENVIRONMENT" "\$RUNNER_TEMP\/plan\/tfplan" "\$PLAN_SHA256"/)
+  assert.doesNotMatch(runScript(apply), /terraform\b[^\n]*\bplan\b(?!\/)/, 'the apply job must not plan again')
+  assert.doesNotMatch(runScript(apply), /terraform -chdir=\S+ apply/, 'applies only through terraform-apply.sh')
+
+  // Its outputs reach the environment's values by pull request, never by --set.
+  assert.match(runScript(apply), /output -json helm_values/)
+  assert.match(runScript(apply), /propose-terraform-outputs\.sh "\$ENVIRONMENT" "\$RUNNER_TEMP\/terraform-outputs\.json"/)
+  assert.doesNotMatch(runScript(apply), /--set/)
 })
 
 test('plans and applies initialise only from the committed lock files, which the lock workflow proposes', async () => {
   const init = await readFile(join(githubDirectory, 'scripts', 'terraform-init.sh'), 'utf8')
   assert.match(init, /init [^\n]*-lockfile=readonly/)
-  for (const job of [delivery.data.jobs['deploy-plan']!, delivery.data.jobs['terraform-plan']!]) assert.match(runScript(job), /terraform-plan\.sh/)
-  assert.match(runScript(delivery.data.jobs.deploy!), /terraform-init\.sh "\$ENVIRONMENT"/)
+  for (const job of [terraformEnvironment.data.jobs.plan!, delivery.data.jobs['terraform-plan']!]) assert.match(runScript(job), /terraform-plan\.sh/)
+  assert.match(runScript(terraformEnvironment.data.jobs.apply!), /terraform-init\.sh "\$ENVIRONMENT"/)
 
-  const lockWorkflow = workflows.find((workflow) => basename(workflow.path) === 'terraform-lock.yml')
-  assert.ok(lockWorkflow, 'a workflow produces the lock files')
+  const lockWorkflow = workflowNamed('terraform-lock.yml')
   const script = await readFile(join(githubDirectory, 'scripts', 'terraform-lock-files.sh'), 'utf8')
   assert.match(script, /providers lock/)
   for (const platform of ['linux_amd64', 'linux_arm64', 'darwin_amd64', 'darwin_arm64']) assert.match(script, new RegExp(platform))
@@ -315,11 +400,11 @@ test('plans and applies initialise only from the committed lock files, which the
 
 // ───────────── Promotion pull requests ─────────────
 
-test('without PROMOTION_TOKEN or the repository setting, a promotion warns after a deployment and fails when asked for by hand', () => {
-  const promote = workflows.find((workflow) => basename(workflow.path) === 'promote.yml')!
-  const lockFiles = workflows.find((workflow) => basename(workflow.path) === 'terraform-lock.yml')!
+test('without PROMOTION_TOKEN or the repository setting, a promotion warns after a rollout and fails when asked for by hand', () => {
+  const promote = workflowNamed('promote.yml')
+  const lockFiles = workflowNamed('terraform-lock.yml')
   const cases: [Job, string][] = [
-    [delivery.data.jobs['promotion-pr']!, 'warn'],
+    [rollout.data.jobs.promote!, 'warn'],
     [promote.data.jobs['promotion-pr']!, 'fail'],
     [lockFiles.data.jobs['lock-files']!, 'default'],
   ]
@@ -355,7 +440,7 @@ test('no workflow or action uses static AWS keys', () => {
 
 test('AWS is reached through OIDC role assumption only', () => {
   const awsJobs = jobs.filter(({ job }) => stepsUsing(job, 'aws-actions/configure-aws-credentials').length > 0)
-  assert.deepEqual(awsJobs.map(({ key }) => key).sort(), ['delivery.yml:deploy', 'delivery.yml:deploy-plan', 'delivery.yml:terraform-plan'])
+  assert.deepEqual(awsJobs.map(({ key }) => key).sort(), ['delivery.yml:terraform-plan', 'terraform-environment.yml:apply', 'terraform-environment.yml:plan'])
   for (const { key, job } of awsJobs) {
     assert.equal((job.permissions as Permissions)['id-token'], 'write', `${key}: OIDC needs id-token: write`)
     for (const step of stepsUsing(job, 'aws-actions/configure-aws-credentials')) {
@@ -367,7 +452,7 @@ test('AWS is reached through OIDC role assumption only', () => {
 // ───────────── Slack ─────────────
 
 test('each workflow ends in one Slack job that always runs after every other job', () => {
-  for (const workflow of workflows) {
+  for (const workflow of workflows.filter((candidate) => !isCalledOnly(candidate))) {
     const ids = Object.keys(workflow.data.jobs)
     const notifiers = ids.filter((id) => stepsUsing(workflow.data.jobs[id]!, notifyAction).length > 0)
     assert.equal(notifiers.length, 1, `${workflow.path}: exactly one job must notify Slack`)
