@@ -1,4 +1,4 @@
-# The dev environment, deployed from the `dev` branch.
+# The dev environment: Terraform applied from `main` first, before release and prod (docs/delivery.md).
 module "user_api" {
   source = "../../modules/user-api"
 

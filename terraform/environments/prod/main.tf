@@ -1,4 +1,4 @@
-# The prod environment, deployed from the `main` branch.
+# The prod environment: Terraform applied from `main` after release, once approved (docs/delivery.md).
 module "user_api" {
   source = "../../modules/user-api"
 

@@ -1,4 +1,4 @@
-# The release environment, deployed from the `release` branch.
+# The release environment: Terraform applied from `main` after dev (docs/delivery.md).
 module "user_api" {
   source = "../../modules/user-api"
 

@@ -1,5 +1,6 @@
-# What every deployment needs besides changing the resources (deploy_policy_arns): the state of its
-# environment, read and written under its lock object, and the cluster it installs the chart into.
+# What every Terraform apply needs besides changing the resources (deploy_policy_arns): the state of
+# its environment, read and written under its lock object. Nothing in the cluster: Argo CD deploys
+# the chart from git (deploy/), so no pipeline role holds cluster credentials.
 
 data "aws_iam_policy_document" "deploy_state" {
   statement {
@@ -35,12 +36,5 @@ data "aws_iam_policy_document" "deploy_state" {
       variable = "kms:ViaService"
       values   = [local.state_via_s3]
     }
-  }
-
-  # aws eks update-kubeconfig; what the role may do inside the cluster is its EKS access entry.
-  statement {
-    sid       = "FindTheCluster"
-    actions   = ["eks:DescribeCluster"]
-    resources = [local.cluster_arn]
   }
 }

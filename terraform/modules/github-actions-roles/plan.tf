@@ -13,7 +13,6 @@ locals {
   service_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-service"
   service_policy_arn = "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-service"
   associations_arn   = "arn:${local.partition}:eks:${var.aws_region}:${local.account_id}:podidentityassociation/${var.eks_cluster_name}/*"
-  cluster_arn        = "arn:${local.partition}:eks:${var.aws_region}:${local.account_id}:cluster/${var.eks_cluster_name}"
 
   state_object_arn = "${var.state_bucket_arn}/${var.state_key}"
   state_directory  = dirname(var.state_key)

@@ -47,7 +47,7 @@ variable "aws_region" {
 
 variable "eks_cluster_name" {
   type        = string
-  description = "EKS cluster the deploy job installs the chart into (eks:DescribeCluster)."
+  description = "EKS cluster of the environment, whose pod identity associations the plan role may read."
 }
 
 variable "state_bucket_arn" {
