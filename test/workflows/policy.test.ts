@@ -333,12 +333,12 @@ test('a manual run never shares the concurrency group of the push runs it could 
   const group = (delivery.data.concurrency as { group: string }).group
   const run = (event_name: string, ref: string, pull_request?: { number: number }) =>
     evaluateGroup(group, { github: { workflow: 'Delivery', event_name, ref, event: { pull_request } } })
-  for (const branch of ['dev', 'release', 'main']) {
+  for (const branch of ['main', 'feature/x']) {
     // GitHub keeps one pending run per group and cancels the one before: a dispatch (which never
-    // deploys) queued behind a running push would cancel the pending push run of a merged commit.
+    // applies or pins) queued behind a running push would cancel the pending push run of a merge.
     assert.notEqual(run('workflow_dispatch', `refs/heads/${branch}`), run('push', `refs/heads/${branch}`), branch)
   }
-  assert.equal(run('push', 'refs/heads/dev'), run('push', 'refs/heads/dev'), 'pushes to one branch queue behind each other')
+  assert.equal(run('push', 'refs/heads/main'), run('push', 'refs/heads/main'), 'pushes to one branch queue behind each other')
   assert.equal(run('pull_request', 'refs/pull/7/merge', { number: 7 }), run('pull_request', 'refs/pull/7/merge', { number: 7 }), 'a new commit supersedes its pull request\'s run')
   assert.notEqual(run('pull_request', 'refs/pull/7/merge', { number: 7 }), run('pull_request', 'refs/pull/8/merge', { number: 8 }))
   assert.throws(() => evaluateGroup('${{ format(github.ref) }}', {}), /cannot evaluate/)
