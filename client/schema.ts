@@ -221,8 +221,8 @@ export interface components {
          */
         "Retry-After": number;
         /**
-         * @description The credentials the operation requires
-         * @example APIKey realm="user-api", header="X-API-Key"
+         * @description RFC 6750 challenges: the credentials the operation accepts, or why a token was refused (invalid_token, insufficient_scope with the scope to ask for)
+         * @example APIKey realm="user-api", header="X-API-Key", Bearer realm="user-api"
          */
         "WWW-Authenticate": string;
         /**
@@ -404,7 +404,7 @@ export interface operations {
                     "application/json": components["schemas"]["Registration"];
                 };
             };
-            /** @description Invalid request: malformed JSON, invalid fields or a bad cursor */
+            /** @description Invalid request: malformed JSON, invalid fields, a bad cursor, or an API key and a token at once */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -429,7 +429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key */
+            /** @description Missing or invalid credentials: no API key or access token, or one that is not valid (WWW-Authenticate says which) */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -442,7 +442,27 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "status": 401,
                      *       "title": "Unauthorized",
-                     *       "detail": "A valid API key is required in the X-API-Key header.",
+                     *       "detail": "The access token has expired.",
+                     *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope this operation requires (WWW-Authenticate names it) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "detail": "The access token lacks the scope users:write, which this operation requires.",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -525,7 +545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A backend is temporarily unavailable; retry after the Retry-After delay */
+            /** @description A backend, or the token issuer for a token no cached key fits, is temporarily unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -583,7 +603,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"][];
                 };
             };
-            /** @description Invalid request: malformed JSON, invalid fields or a bad cursor */
+            /** @description Invalid request: malformed JSON, invalid fields, a bad cursor, or an API key and a token at once */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -608,7 +628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key */
+            /** @description Missing or invalid credentials: no API key or access token, or one that is not valid (WWW-Authenticate says which) */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -621,7 +641,27 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "status": 401,
                      *       "title": "Unauthorized",
-                     *       "detail": "A valid API key is required in the X-API-Key header.",
+                     *       "detail": "The access token has expired.",
+                     *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope this operation requires (WWW-Authenticate names it) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "detail": "The access token lacks the scope users:write, which this operation requires.",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -647,7 +687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A backend is temporarily unavailable; retry after the Retry-After delay */
+            /** @description A backend, or the token issuer for a token no cached key fits, is temporarily unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -700,7 +740,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid request: malformed JSON, invalid fields or a bad cursor */
+            /** @description Invalid request: malformed JSON, invalid fields, a bad cursor, or an API key and a token at once */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -725,7 +765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key */
+            /** @description Missing or invalid credentials: no API key or access token, or one that is not valid (WWW-Authenticate says which) */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -738,7 +778,27 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "status": 401,
                      *       "title": "Unauthorized",
-                     *       "detail": "A valid API key is required in the X-API-Key header.",
+                     *       "detail": "The access token has expired.",
+                     *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope this operation requires (WWW-Authenticate names it) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "detail": "The access token lacks the scope users:write, which this operation requires.",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -783,7 +843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A backend is temporarily unavailable; retry after the Retry-After delay */
+            /** @description A backend, or the token issuer for a token no cached key fits, is temporarily unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -825,7 +885,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request: malformed JSON, invalid fields or a bad cursor */
+            /** @description Invalid request: malformed JSON, invalid fields, a bad cursor, or an API key and a token at once */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -850,7 +910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key */
+            /** @description Missing or invalid credentials: no API key or access token, or one that is not valid (WWW-Authenticate says which) */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -863,7 +923,27 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "status": 401,
                      *       "title": "Unauthorized",
-                     *       "detail": "A valid API key is required in the X-API-Key header.",
+                     *       "detail": "The access token has expired.",
+                     *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope this operation requires (WWW-Authenticate names it) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "detail": "The access token lacks the scope users:write, which this operation requires.",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -908,7 +988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A backend is temporarily unavailable; retry after the Retry-After delay */
+            /** @description A backend, or the token issuer for a token no cached key fits, is temporarily unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -985,7 +1065,7 @@ export interface operations {
                     "application/json": components["schemas"]["AvatarUpload"];
                 };
             };
-            /** @description Invalid request: malformed JSON, invalid fields or a bad cursor */
+            /** @description Invalid request: malformed JSON, invalid fields, a bad cursor, or an API key and a token at once */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1010,7 +1090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or invalid API key */
+            /** @description Missing or invalid credentials: no API key or access token, or one that is not valid (WWW-Authenticate says which) */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1023,7 +1103,27 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "status": 401,
                      *       "title": "Unauthorized",
-                     *       "detail": "A valid API key is required in the X-API-Key header.",
+                     *       "detail": "The access token has expired.",
+                     *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access token lacks the scope this operation requires (WWW-Authenticate names it) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "status": 403,
+                     *       "title": "Forbidden",
+                     *       "detail": "The access token lacks the scope users:write, which this operation requires.",
                      *       "request_id": "5f0c6e1a-3b7d-4d2e-9a41-8c2b7e9f1d30"
                      *     }
                      */
@@ -1106,7 +1206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A backend is temporarily unavailable; retry after the Retry-After delay */
+            /** @description A backend, or the token issuer for a token no cached key fits, is temporarily unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

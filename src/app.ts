@@ -3,6 +3,8 @@
 import { createRequire } from 'node:module'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { Authenticator } from './auth/authentication.js'
+import type { KeySetTimings } from './auth/key-set.js'
 import { AvatarStorage } from './avatars/avatar-storage.js'
 import { createAwsClients, type AwsOverrides } from './aws/clients.js'
 import type { Config } from './config/config.js'
@@ -41,6 +43,8 @@ export interface BuildOptions {
   aws?: AwsOverrides
   now?: () => Date
   readinessCacheMs?: number
+  /** Tests shorten the token issuer's fetch timeout and cooldowns. */
+  keySetTimings?: KeySetTimings
 }
 
 export function loggerOptions(config: Config): NonNullable<FastifyServerOptions['logger']> {
@@ -48,7 +52,7 @@ export function loggerOptions(config: Config): NonNullable<FastifyServerOptions[
     level: config.logLevel,
     // Keys are never logged; request headers are not logged at all, this is a second belt.
     // err.rawPacket: the raw bytes of a request the HTTP parser rejected, key included.
-    redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'headers["x-api-key"]', 'err.rawPacket'], censor: '[redacted]' },
+    redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'headers["x-api-key"]', 'headers.authorization', 'err.rawPacket'], censor: '[redacted]' },
     ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   }
 }
@@ -86,9 +90,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const readiness = new Readiness(clients.dynamo, config.table, app.log, options.readinessCacheMs)
   app.decorate('readiness', readiness)
 
+  const authenticator = new Authenticator({
+    apiKeys: config.apiKeys,
+    oidc: config.oidc,
+    metrics,
+    log: app.log,
+    now: options.now ?? (() => new Date()),
+    ...(options.keySetTimings ? { keySetTimings: options.keySetTimings } : {}),
+  })
+
   await app.register(requestContext, { metrics, isDraining: () => readiness.draining })
   await app.register(problemDetails)
-  await app.register(openApi, { version })
+  await app.register(openApi, { version, tokenIssuer: config.oidc && { issuer: config.oidc.issuer, scopePrefix: config.oidc.scopePrefix } })
 
   const avatars = new AvatarStorage(clients.s3, config.avatars)
   const repository = new UserRepository(clients.documents, config.table, app.log, staleClaimAfterSeconds, cleanups)
@@ -101,6 +114,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes, { readiness })
   await app.register(metricsRoutes, { metrics })
-  await app.register(userRoutes, { users, apiKeys: config.apiKeys })
+  await app.register(userRoutes, { users, authenticator })
   return app
 }

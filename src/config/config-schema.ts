@@ -38,6 +38,15 @@ export const EnvironmentSchema = Type.Object({
   AWS_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 4096, default: 50, description: 'Connections per AWS service; more calls wait in a queue' }),
   AWS_QUEUE_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 5000, description: 'Longest an AWS call attempt waits for a connection before 503' }),
   HTTP_REQUEST_TIMEOUT_SECONDS: Seconds('Longest time a client may take to send a whole request', 30, 600),
+  // Bearer tokens (src/auth/bearer-tokens.ts); the cross-field rules live in oidc-config.ts.
+  OIDC_ISSUER: Type.Optional(Type.String({ description: 'OpenID Connect issuer URL whose access tokens are accepted' })),
+  OIDC_AUDIENCE: Type.Optional(Type.String({ description: 'Comma-separated audiences a token must carry one of' })),
+  OIDC_JWKS_URI: Type.Optional(Type.String({ description: 'JWKS URL; overrides the jwks_uri of the discovery document' })),
+  OIDC_ALGORITHMS: Type.String({ default: 'RS256,ES256', description: 'Comma-separated accepted signing algorithms (asymmetric only)' }),
+  OIDC_CLOCK_TOLERANCE_SECONDS: Seconds('Clock skew allowed when checking exp and nbf', 30, 300),
+  OIDC_SCOPE_PREFIX: Type.Optional(Type.String({ pattern: '^\\S+$', description: 'Prefix of the scopes in tokens, e.g. user-api/ for Amazon Cognito' })),
+  CURSOR_SECRET: Type.Optional(Type.String({ description: 'Signs the pagination cursors of token callers; the same on every replica' })),
+  CURSOR_SECRET_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding CURSOR_SECRET, e.g. a mounted Secret' })),
 })
 
 export type Environment = Static<typeof EnvironmentSchema>

@@ -5,6 +5,9 @@ import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 import { describeValidationErrors } from '../validation/validation-errors.js'
 import { EnvironmentSchema, type Environment } from './config-schema.js'
+import { loadOidcConfig, type OidcConfig } from './oidc-config.js'
+
+export type { OidcConfig } from './oidc-config.js'
 
 export const MIN_API_KEY_LENGTH = 32
 
@@ -33,7 +36,10 @@ export interface Config {
     uploadTtlSeconds: number
     downloadTtlSeconds: number
   }
+  /** Empty when only bearer tokens are accepted. */
   apiKeys: readonly string[]
+  /** Undefined when bearer tokens are off. */
+  oidc: OidcConfig | undefined
   shutdown: { drainSeconds: number; timeoutSeconds: number }
 }
 
@@ -70,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
       return value === undefined || value === '' ? [] : [[name, value]]
     }),
   )
+  const explicit = new Set(Object.keys(relevant))
   const candidate = Value.Default(EnvironmentSchema, Value.Convert(EnvironmentSchema, relevant))
   const problems: string[] = []
   if (!checkEnvironment.Check(candidate)) {
@@ -81,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
   }
   const settings = candidate as Environment
   const apiKeys = loadApiKeys(settings, readFile, problems)
+  const oidc = loadOidcConfig(settings, explicit, readFile, problems)
   if (problems.length > 0) throw new ConfigError(problems)
 
   return {
@@ -107,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
       downloadTtlSeconds: settings.AVATAR_URL_TTL_SECONDS,
     },
     apiKeys,
+    oidc,
     shutdown: { drainSeconds: settings.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: settings.SHUTDOWN_TIMEOUT_SECONDS },
   }
 }
@@ -132,8 +141,9 @@ function loadApiKeys(settings: Partial<Environment>, readFile: ReadFile, problem
     if (listed.some((key) => /[^\x21-\x7e]/.test(key))) problems.push(`${setting}: keys must be printable ASCII without spaces`)
     for (const key of listed) accepted.add(key)
   }
-  if (accepted.size === 0 && !problems.some((problem) => problem.startsWith('API_KEYS_FILE'))) {
-    problems.push('API_KEYS or API_KEYS_FILE: at least one API key is required')
+  // With an OpenID Connect issuer alone, API keys are off: only bearer tokens are accepted.
+  if (accepted.size === 0 && settings.OIDC_ISSUER === undefined && !problems.some((problem) => problem.startsWith('API_KEYS_FILE'))) {
+    problems.push('API_KEYS or API_KEYS_FILE: at least one API key is required, unless OIDC_ISSUER is set')
   }
   return [...accepted]
 }

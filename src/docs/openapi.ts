@@ -8,7 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import { RESPONSE_HEADERS, type ResponseHeaderName } from './responses.js'
-import { AUTHENTICATED, SECURITY_SCHEMES } from './security.js'
+import { AUTHENTICATED, operationSecurity, securitySchemes, type TokenIssuer } from './security.js'
 
 type JsonObject = Record<string, unknown>
 
@@ -58,7 +58,13 @@ function finishDocument(document: JsonObject): JsonObject {
 }
 
 export const openApi = fastifyPlugin(
-  async (app: FastifyInstance, { version }: { version: string }) => {
+  async (app: FastifyInstance, { version, tokenIssuer }: { version: string; tokenIssuer: TokenIssuer | undefined }) => {
+    // A route behind authentication declares the scope it needs (config.scope); its security
+    // requirement follows from it, so the two cannot disagree.
+    app.addHook('onRoute', (route) => {
+      const scope = route.config?.scope
+      if (scope !== undefined) route.schema = { ...route.schema, security: operationSecurity(scope, tokenIssuer) }
+    })
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
@@ -71,10 +77,10 @@ export const openApi = fastifyPlugin(
         // Relative: the API is wherever this document was fetched from, behind any proxy or port.
         servers: [{ url: '/', description: 'The service that serves this document' }],
         tags: [
-          { name: 'users', description: 'User registration and lookup; requires X-API-Key' },
+          { name: 'users', description: 'User registration and lookup; requires an API key or an access token with the scope each operation lists' },
           { name: 'operations', description: 'Health, readiness and metrics; no key needed' },
         ],
-        components: { securitySchemes: SECURITY_SCHEMES },
+        components: { securitySchemes: securitySchemes(tokenIssuer) },
         // Secure by default: an operation is documented as open only where it says security: [].
         security: AUTHENTICATED,
       },

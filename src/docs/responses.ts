@@ -3,7 +3,7 @@
 // headers. Fastify serializes each response with the schema under its media type, so the document
 // and the bytes on the wire come from the same entry.
 import { Type, type TSchema } from 'typebox'
-import { API_KEY_CHALLENGE } from '../auth/api-key-auth.js'
+import { API_KEY_CHALLENGE, BEARER_CHALLENGE } from '../auth/authentication.js'
 import { PROBLEM_MEDIA_TYPE, ProblemSchema, type Problem } from '../http/problem-schema.js'
 import { RETRY_AFTER_SECONDS } from '../http/problems.js'
 
@@ -27,10 +27,10 @@ export const RESPONSE_HEADERS = {
     example: RETRY_AFTER_SECONDS,
   },
   'WWW-Authenticate': {
-    description: 'The credentials the operation requires',
+    description: 'RFC 6750 challenges: the credentials the operation accepts, or why a token was refused (invalid_token, insufficient_scope with the scope to ask for)',
     required: true,
     schema: { type: 'string' },
-    example: API_KEY_CHALLENGE,
+    example: `${API_KEY_CHALLENGE}, ${BEARER_CHALLENGE}`,
   },
   Location: {
     description: 'Path of the new user',
@@ -70,7 +70,7 @@ export function noContentResponse(description: string) {
 }
 
 function problemResponse(status: number, description: string, example: Pick<Problem, 'title' | 'detail' | 'errors'>) {
-  const names: ResponseHeaderName[] = status === 401 ? ['WWW-Authenticate'] : status === 503 ? ['Retry-After'] : []
+  const names: ResponseHeaderName[] = status === 401 || status === 403 ? ['WWW-Authenticate'] : status === 503 ? ['Retry-After'] : []
   return {
     description,
     headers: headers(names),
@@ -87,14 +87,18 @@ function problemResponse(status: number, description: string, example: Pick<Prob
 // handler (http/error-handler.ts) really sends. The examples leave out `instance`, the request
 // path, which differs from route to route.
 export const ProblemResponses = {
-  400: problemResponse(400, 'Invalid request: malformed JSON, invalid fields or a bad cursor', {
+  400: problemResponse(400, 'Invalid request: malformed JSON, invalid fields, a bad cursor, or an API key and a token at once', {
     title: 'Bad Request',
     detail: 'The request is invalid; see errors for every invalid field.',
     errors: [{ field: '/email', message: 'must match format "email"' }],
   }),
-  401: problemResponse(401, 'Missing or invalid API key', {
+  401: problemResponse(401, 'Missing or invalid credentials: no API key or access token, or one that is not valid (WWW-Authenticate says which)', {
     title: 'Unauthorized',
-    detail: 'A valid API key is required in the X-API-Key header.',
+    detail: 'The access token has expired.',
+  }),
+  403: problemResponse(403, 'The access token lacks the scope this operation requires (WWW-Authenticate names it)', {
+    title: 'Forbidden',
+    detail: 'The access token lacks the scope users:write, which this operation requires.',
   }),
   404: problemResponse(404, 'No such user', {
     title: 'Not Found',
@@ -116,7 +120,7 @@ export const ProblemResponses = {
     title: 'Internal Server Error',
     detail: 'Something went wrong on our side. Quote the request id when reporting it.',
   }),
-  503: problemResponse(503, 'A backend is temporarily unavailable; retry after the Retry-After delay', {
+  503: problemResponse(503, 'A backend, or the token issuer for a token no cached key fits, is temporarily unavailable; retry after the Retry-After delay', {
     title: 'Service Unavailable',
     detail: 'A storage backend is temporarily unavailable. Please retry.',
   }),

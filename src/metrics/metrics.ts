@@ -10,6 +10,9 @@ export interface Metrics {
   httpRequests: Counter<'route' | 'method' | 'status_code'>
   awsCallDuration: Histogram<'aws_service' | 'operation' | 'outcome'>
   awsCallErrors: Counter<'aws_service' | 'operation' | 'error_code'>
+  /** Requests refused by authentication or authorisation, by a reason from a fixed list (auth/). */
+  authFailures: Counter<'reason'>
+  oidcKeyFetches: Counter<'outcome'>
   /** Reports a service's in-flight and waiting AWS call attempts on every scrape. */
   watchCallQueue(awsService: string, queue: CallQueueState): void
 }
@@ -65,6 +68,18 @@ export function createMetrics(): Metrics {
       name: 'aws_call_errors_total',
       help: 'AWS SDK calls that failed after retries, by AWS service, operation and error code',
       labelNames: ['aws_service', 'operation', 'error_code'],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'auth_failures_total',
+      help: 'Requests refused for their credentials (401, 403, 400 for two credentials, 503 with no usable issuer key), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    oidcKeyFetches: new Counter({
+      name: 'oidc_key_fetches_total',
+      help: 'Fetches of the token issuer signing keys (discovery included), by outcome',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   }

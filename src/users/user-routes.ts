@@ -1,9 +1,11 @@
 // The users API: registration, lookup, listing, erasure and fresh avatar uploads, all behind the
-// API key. Each route's schema is its validation, its serialization and its OpenAPI operation.
+// authentication hook. Each route's schema is its validation, its serialization and its OpenAPI
+// operation; its config.scope is what a bearer token needs (API keys have every scope), which the
+// hook enforces and the OpenAPI document lists as the operation's security.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { apiKeyAuth, authenticatedCaller } from '../auth/api-key-auth.js'
+import { authentication, authenticatedCaller, type Authenticator } from '../auth/authentication.js'
+import { SCOPES } from '../auth/caller.js'
 import { jsonResponse, noContentResponse, ProblemResponses as Problems } from '../docs/responses.js'
-import { AUTHENTICATED as security } from '../docs/security.js'
 import {
   AVATAR_UPLOAD_EXAMPLE,
   AvatarUploadRequestSchema,
@@ -22,16 +24,16 @@ import type { UserService } from './user-service.js'
 
 const tags = ['users']
 
-export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys: readonly string[] }> = async (app, { users, apiKeys }) => {
-  await app.register(apiKeyAuth, { keys: apiKeys })
+export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; authenticator: Authenticator }> = async (app, { users, authenticator }) => {
+  await app.register(authentication, { authenticator })
 
   app.post(
     '/user',
     {
+      config: { scope: SCOPES.write },
       schema: {
         operationId: 'registerUser',
         tags,
-        security,
         summary: 'Register a user and get a presigned avatar upload',
         body: CreateUserBodySchema,
         response: {
@@ -40,7 +42,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
             example: REGISTRATION_EXAMPLE,
             headers: ['Location'],
           }),
-          400: Problems[400], 401: Problems[401], 409: Problems[409], 413: Problems[413], 415: Problems[415], 500: Problems[500], 503: Problems[503],
+          400: Problems[400], 401: Problems[401], 403: Problems[403], 409: Problems[409], 413: Problems[413], 415: Problems[415], 500: Problems[500], 503: Problems[503],
         },
       },
     },
@@ -53,16 +55,16 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
   app.get(
     '/users',
     {
+      config: { scope: SCOPES.read },
       schema: {
         operationId: 'listUsers',
         tags,
-        security,
         summary: 'List users, one page at a time',
         description: 'When more users remain, the Link header carries the URL of the next page (rel="next").',
         querystring: ListUsersQuerySchema,
         response: {
           200: jsonResponse(UserListSchema, { description: 'A page of users', example: [USER_EXAMPLE], headers: ['Link'] }),
-          400: Problems[400], 401: Problems[401], 500: Problems[500], 503: Problems[503],
+          400: Problems[400], 401: Problems[401], 403: Problems[403], 500: Problems[500], 503: Problems[503],
         },
       },
     },
@@ -80,13 +82,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
   app.get(
     '/users/:id',
     {
+      config: { scope: SCOPES.read },
       schema: {
         operationId: 'getUser',
         tags,
-        security,
         summary: 'Get one user',
         params: UserIdParamsSchema,
-        response: { 200: jsonResponse(UserSchema, { description: 'The user', example: USER_EXAMPLE }), 400: Problems[400], 401: Problems[401], 404: Problems[404], 500: Problems[500], 503: Problems[503] },
+        response: { 200: jsonResponse(UserSchema, { description: 'The user', example: USER_EXAMPLE }), 400: Problems[400], 401: Problems[401], 403: Problems[403], 404: Problems[404], 500: Problems[500], 503: Problems[503] },
       },
     },
     async (request) => users.get(request.params.id),
@@ -95,15 +97,15 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
   app.delete(
     '/users/:id',
     {
+      config: { scope: SCOPES.delete },
       schema: {
         operationId: 'deleteUser',
         tags,
-        security,
         summary: 'Delete a user and their avatar (erasure on request)',
         params: UserIdParamsSchema,
         response: {
           204: noContentResponse('Deleted'),
-          400: Problems[400], 401: Problems[401], 404: Problems[404], 500: Problems[500], 503: Problems[503],
+          400: Problems[400], 401: Problems[401], 403: Problems[403], 404: Problems[404], 500: Problems[500], 503: Problems[503],
         },
       },
     },
@@ -116,16 +118,16 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; apiKeys
   app.post(
     '/users/:id/avatar-upload',
     {
+      config: { scope: SCOPES.write },
       schema: {
         operationId: 'renewAvatarUpload',
         tags,
-        security,
         summary: 'Get a fresh avatar upload for an existing user',
         params: UserIdParamsSchema,
         body: AvatarUploadRequestSchema,
         response: {
           201: jsonResponse(AvatarUploadSchema, { description: 'Upload the avatar with this form', example: AVATAR_UPLOAD_EXAMPLE }),
-          400: Problems[400], 401: Problems[401], 404: Problems[404], 413: Problems[413], 415: Problems[415], 500: Problems[500], 503: Problems[503],
+          400: Problems[400], 401: Problems[401], 403: Problems[403], 404: Problems[404], 413: Problems[413], 415: Problems[415], 500: Problems[500], 503: Problems[503],
         },
       },
     },

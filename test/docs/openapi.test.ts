@@ -30,12 +30,12 @@ interface Document {
   components: { securitySchemes: Record<string, unknown>; headers: Record<'Link' | 'X-Request-Id', { required: boolean }>; schemas: Record<string, unknown> }
 }
 
-const EXPECTED: Record<string, { operationId: string; statuses: string[]; open?: boolean }> = {
-  'post /user': { operationId: 'registerUser', statuses: ['201', '400', '401', '409', '413', '415', '500', '503'] },
-  'get /users': { operationId: 'listUsers', statuses: ['200', '400', '401', '500', '503'] },
-  'get /users/{id}': { operationId: 'getUser', statuses: ['200', '400', '401', '404', '500', '503'] },
-  'delete /users/{id}': { operationId: 'deleteUser', statuses: ['204', '400', '401', '404', '500', '503'] },
-  'post /users/{id}/avatar-upload': { operationId: 'renewAvatarUpload', statuses: ['201', '400', '401', '404', '413', '415', '500', '503'] },
+const EXPECTED: Record<string, { operationId: string; statuses: string[]; open?: boolean; scope?: string }> = {
+  'post /user': { operationId: 'registerUser', statuses: ['201', '400', '401', '403', '409', '413', '415', '500', '503'], scope: 'users:write' },
+  'get /users': { operationId: 'listUsers', statuses: ['200', '400', '401', '403', '500', '503'], scope: 'users:read' },
+  'get /users/{id}': { operationId: 'getUser', statuses: ['200', '400', '401', '403', '404', '500', '503'], scope: 'users:read' },
+  'delete /users/{id}': { operationId: 'deleteUser', statuses: ['204', '400', '401', '403', '404', '500', '503'], scope: 'users:delete' },
+  'post /users/{id}/avatar-upload': { operationId: 'renewAvatarUpload', statuses: ['201', '400', '401', '403', '404', '413', '415', '500', '503'], scope: 'users:write' },
   'get /healthz': { operationId: 'getLiveness', statuses: ['200'], open: true },
   'get /readyz': { operationId: 'getReadiness', statuses: ['200', '503'], open: true },
   'get /metrics': { operationId: 'getMetrics', statuses: ['200'], open: true },
@@ -70,16 +70,15 @@ describe('the OpenAPI document', () => {
     }
   })
 
-  it('requires the API key by default and says security: [] on the open operations', () => {
-    assert.deepEqual(document.components.securitySchemes.apiKey, {
-      type: 'apiKey',
-      in: 'header',
-      name: 'X-API-Key',
-      description: 'One of the keys in API_KEYS or API_KEYS_FILE',
+  it('requires an API key or a bearer token with the operation scope, and says security: [] on the open operations', () => {
+    assert.deepEqual(document.components.securitySchemes, {
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of the keys in API_KEYS or API_KEYS_FILE; full access to every operation' },
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth 2.0 access token from the issuer in OIDC_ISSUER, carrying the scope the operation lists' },
     })
-    assert.deepEqual(document.security, [{ apiKey: [] }])
+    assert.deepEqual(document.security, [{ apiKey: [] }, { bearer: [] }])
     for (const [key, operation] of operations(document)) {
-      assert.deepEqual(operation.security, EXPECTED[key]?.open ? [] : [{ apiKey: [] }], key)
+      const scope = EXPECTED[key]?.scope
+      assert.deepEqual(operation.security, EXPECTED[key]?.open ? [] : [{ apiKey: [] }, { bearer: [scope] }], key)
     }
   })
 
@@ -104,7 +103,7 @@ describe('the OpenAPI document', () => {
       for (const [status, response] of Object.entries(operation.responses)) {
         assert.ok(response.headers?.['X-Request-Id'], `${key} ${status}: X-Request-Id`)
         for (const header of Object.values(response.headers ?? {})) assert.match(header.$ref, /^#\/components\/headers\//)
-        if (status === '401') assert.ok(response.headers['WWW-Authenticate'], `${key} 401: WWW-Authenticate`)
+        if (status === '401' || status === '403') assert.ok(response.headers['WWW-Authenticate'], `${key} ${status}: WWW-Authenticate`)
         if (status === '503' && key !== 'get /readyz') assert.ok(response.headers['Retry-After'], `${key} 503: Retry-After`)
       }
     }

@@ -47,9 +47,12 @@ export async function startTestStack(
     extraRoutes?: (app: FastifyInstance) => void
   } = {},
 ): Promise<TestStack> {
-  const emulators = await startEmulators()
   const apiKey = newApiKey()
+  // Configuration first: a test of a bad setting must not leave emulators running.
   const config = loadConfig(testEnvironment({ API_KEYS: apiKey, ...env }))
+  const { appEnv, endpoints, extraRoutes, credentials, ...buildOptions } = options
+  const appConfig = appEnv ? loadConfig(testEnvironment({ API_KEYS: apiKey, ...env, ...appEnv })) : config
+  const emulators = await startEmulators()
   const setupClients = createAwsClients(config.aws, undefined, {
     dynamodbEndpoint: emulators.dynamoEndpoint,
     s3Endpoint: emulators.s3Endpoint,
@@ -57,8 +60,6 @@ export async function startTestStack(
   })
   await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
   setupClients.destroy()
-  const { appEnv, endpoints, extraRoutes, credentials, ...buildOptions } = options
-  const appConfig = appEnv ? loadConfig(testEnvironment({ API_KEYS: apiKey, ...env, ...appEnv })) : config
   const app = await buildApp(appConfig, {
     ...buildOptions,
     aws: {
