@@ -1,6 +1,7 @@
 // `npm start`: the whole service on this machine, no AWS account needed. Starts dynalite and
 // s3rver on 127.0.0.1 with data under .local/ (kept across restarts), creates the table and the
-// bucket, makes a local API key on first run unless API_KEYS is set, and serves the API.
+// bucket, makes a local API key on first run unless API_KEYS is set, runs a local OpenID Connect
+// issuer the service trusts next to the key unless OIDC_ISSUER is set, and serves the API.
 // Every setting of the real service can still be given in the environment.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -11,18 +12,26 @@ import { ConfigError, loadConfig } from '../src/config/config.js'
 import { installGracefulShutdown } from '../src/lifecycle/graceful-shutdown.js'
 import { createResources } from '../src/setup/create-resources.js'
 import { EMULATOR_CREDENTIALS, startEmulators } from './local/emulators.js'
+import { LOCAL_AUDIENCE, startLocalIssuer, type LocalIssuer } from './local/issuer.js'
 
 const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local')
 mkdirSync(dataDir, { recursive: true, mode: 0o700 })
 
-function localApiKey(): string {
-  const keyFile = join(dataDir, 'api-key')
-  if (!existsSync(keyFile)) writeFileSync(keyFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 })
-  return readFileSync(keyFile, 'utf8').trim()
+// A random secret made on first run and kept in the data folder, like a mounted Secret would be.
+function localSecret(name: string): string {
+  const file = join(dataDir, name)
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 })
+  return readFileSync(file, 'utf8').trim()
 }
 
 const emulators = await startEmulators({ dataDir })
 const usesLocalKey = !process.env.API_KEYS && !process.env.API_KEYS_FILE
+let issuer: LocalIssuer | undefined
+if (!process.env.OIDC_ISSUER) issuer = await startLocalIssuer({ dataDir, audience: process.env.OIDC_AUDIENCE ?? LOCAL_AUDIENCE })
+const stopBackends = async () => {
+  await issuer?.stop()
+  await emulators.stop()
+}
 const env = {
   HOST: '127.0.0.1',
   AWS_REGION: 'us-east-1',
@@ -32,14 +41,21 @@ const env = {
   // Ctrl-C on a laptop should not wait for a load balancer that is not there.
   SHUTDOWN_DRAIN_SECONDS: '0',
   ...process.env,
-  ...(usesLocalKey ? { API_KEYS: localApiKey() } : {}),
+  ...(usesLocalKey ? { API_KEYS: localSecret('api-key') } : {}),
+  ...(issuer
+    ? {
+        OIDC_ISSUER: issuer.url,
+        OIDC_AUDIENCE: process.env.OIDC_AUDIENCE ?? LOCAL_AUDIENCE,
+        ...(process.env.CURSOR_SECRET || process.env.CURSOR_SECRET_FILE ? {} : { CURSOR_SECRET: localSecret('cursor-secret') }),
+      }
+    : {}),
 }
 
 let config
 try {
   config = loadConfig(env)
 } catch (error) {
-  await emulators.stop()
+  await stopBackends()
   if (error instanceof ConfigError) {
     console.error(error.message)
     process.exit(1)
@@ -53,24 +69,30 @@ await createResources(setupClients, { table: config.table, bucket: config.avatar
 setupClients.destroy()
 
 const app = await buildApp(config, { aws })
-app.addHook('onClose', async () => {
-  await emulators.stop()
-})
+app.addHook('onClose', stopBackends)
 installGracefulShutdown(app, config.shutdown)
 await app.listen({ port: config.port, host: config.host })
 
 const url = `http://${config.host}:${config.port}`
 const key = usesLocalKey ? config.apiKeys[0] : '<one of your API_KEYS>'
+const keyLine = usesLocalKey ? `${key} (local only, kept in ${join(dataDir, 'api-key')})` : key
+const tokenLines = issuer
+  ? `
+Or with an access token from the local issuer (scopes users:read, users:write, users:delete):
+  TOKEN=$(npm run -s token -- --scope users:read)
+  curl -s ${url}/users -H "Authorization: Bearer $TOKEN"
+`
+  : ''
 process.stdout.write(`
 user-api is running on the local stack (data in ${dataDir})
   API:     ${url}
   Docs:    ${url}/docs
-  API key: ${usesLocalKey ? `${key} (local only, kept in ${join(dataDir, 'api-key')})` : key}
+  API key: ${keyLine}${issuer ? `\n  Issuer:  ${issuer.url} (local only; \`npm run -s token\` prints an access token)` : ''}
 
 Try it:
   curl -s -X POST ${url}/user -H 'X-API-Key: ${key}' -H 'Content-Type: application/json' \\
     -d '{"name": "Ada Lovelace", "email": "ada@example.com"}'
   curl -s ${url}/users -H 'X-API-Key: ${key}'
-
+${tokenLines}
 Press Ctrl-C to stop.
 `)

@@ -96,3 +96,78 @@ describe('loadConfig', () => {
     assert.equal(config.avatars.kmsKeyId, undefined)
   })
 })
+
+describe('loadConfig: OpenID Connect settings', () => {
+  const secret = 's'.repeat(40)
+  const oidc = { ...minimal, OIDC_ISSUER: 'https://issuer.example/realms/main', OIDC_AUDIENCE: 'user-api', CURSOR_SECRET: secret }
+
+  it('is off without OIDC_ISSUER, and reads every setting with its default when on', () => {
+    assert.equal(loadConfig(minimal, noFiles).oidc, undefined)
+    assert.deepEqual(loadConfig(oidc, noFiles).oidc, {
+      issuer: 'https://issuer.example/realms/main',
+      jwksUri: undefined,
+      audiences: ['user-api'],
+      algorithms: ['RS256', 'ES256'],
+      clockToleranceSeconds: 30,
+      scopePrefix: '',
+      cursorSecret: secret,
+    })
+    const custom = loadConfig(
+      { ...oidc, OIDC_AUDIENCE: 'a, b ,,c', OIDC_ALGORITHMS: 'PS256, EdDSA', OIDC_CLOCK_TOLERANCE_SECONDS: '5', OIDC_SCOPE_PREFIX: 'user-api/', OIDC_JWKS_URI: 'https://issuer.example/keys?p=policy' },
+      noFiles,
+    ).oidc
+    assert.ok(custom)
+    assert.deepEqual(custom.audiences, ['a', 'b', 'c'])
+    assert.deepEqual(custom.algorithms, ['PS256', 'EdDSA'])
+    assert.equal(custom.clockToleranceSeconds, 5)
+    assert.equal(custom.scopePrefix, 'user-api/')
+    assert.equal(custom.jwksUri, 'https://issuer.example/keys?p=policy')
+  })
+
+  it('turns API keys off when only OIDC_ISSUER is set, and needs one of the two', () => {
+    assert.deepEqual(loadConfig({ ...oidc, API_KEYS: undefined }, noFiles).apiKeys, [])
+    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: undefined }), ['API_KEYS or API_KEYS_FILE: at least one API key is required, unless OIDC_ISSUER is set'])
+  })
+
+  it('refuses none, HS* and unknown algorithms, naming them', () => {
+    for (const algorithms of ['none', 'HS256', 'RS256,HS512', 'RS1', ' , ']) {
+      const problems = problemsOf({ ...oidc, OIDC_ALGORITHMS: algorithms })
+      assert.equal(problems.length, 1, algorithms)
+      assert.match(problems[0] ?? '', /^OIDC_ALGORITHMS: only asymmetric algorithms are accepted/)
+    }
+    assert.match(problemsOf({ ...oidc, OIDC_ALGORITHMS: 'RS256,HS512,none' })[0] ?? '', /refused: HS512, none$/)
+  })
+
+  it('needs https URLs (plain http only on loopback) without query or credentials for the issuer', () => {
+    for (const issuer of ['http://issuer.example', 'ftp://issuer.example', 'issuer.example', 'https://issuer.example/?tenant=1', 'https://user:pass@issuer.example', 'https://issuer.example/#x']) {
+      const problems = problemsOf({ ...oidc, OIDC_ISSUER: issuer })
+      assert.equal(problems.length, 1, issuer)
+      assert.match(problems[0] ?? '', /^OIDC_ISSUER: /)
+    }
+    for (const issuer of ['http://127.0.0.1:9000', 'http://localhost:9000/realms/x', 'http://[::1]:9000', 'https://issuer.example/']) {
+      assert.equal(loadConfig({ ...oidc, OIDC_ISSUER: issuer }, noFiles).oidc?.issuer, issuer, 'kept exactly as given: tokens must match it')
+    }
+    assert.match(problemsOf({ ...oidc, OIDC_JWKS_URI: 'http://keys.example/jwks' })[0] ?? '', /^OIDC_JWKS_URI: must be an https URL/)
+  })
+
+  it('needs an audience and a cursor secret of 32 characters with the issuer, from the environment or a file, never quoted', () => {
+    const problems = problemsOf({ ...oidc, OIDC_AUDIENCE: ' , ', CURSOR_SECRET: undefined })
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]), ['OIDC_AUDIENCE', 'CURSOR_SECRET or CURSOR_SECRET_FILE'])
+    const short = 'short-secret'
+    const tooShort = problemsOf({ ...oidc, CURSOR_SECRET: short })
+    assert.deepEqual(tooShort, ['CURSOR_SECRET: shorter than 32 characters'])
+    const fromFile = loadConfig({ ...oidc, CURSOR_SECRET: undefined, CURSOR_SECRET_FILE: '/run/secrets/cursor' }, () => `${secret}\n`)
+    assert.equal(fromFile.oidc?.cursorSecret, secret)
+    assert.deepEqual(problemsOf({ ...oidc, CURSOR_SECRET_FILE: '/run/secrets/cursor' }, () => secret), ['CURSOR_SECRET and CURSOR_SECRET_FILE: set one of them, not both'])
+    assert.deepEqual(problemsOf({ ...oidc, CURSOR_SECRET: undefined, CURSOR_SECRET_FILE: '/missing' }), ['CURSOR_SECRET_FILE: cannot read /missing (ENOENT)'])
+  })
+
+  it('refuses OIDC settings without OIDC_ISSUER, so a typo in its name does not silently turn tokens off', () => {
+    const problems = problemsOf({ ...minimal, OIDC_AUDIENCE: 'user-api', OIDC_ALGORITHMS: 'RS256', CURSOR_SECRET: secret })
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]).sort(), ['CURSOR_SECRET', 'OIDC_ALGORITHMS', 'OIDC_AUDIENCE'])
+  })
+
+  it('bounds the clock tolerance', () => {
+    assert.match(problemsOf({ ...oidc, OIDC_CLOCK_TOLERANCE_SECONDS: '301' })[0] ?? '', /^OIDC_CLOCK_TOLERANCE_SECONDS/)
+  })
+})

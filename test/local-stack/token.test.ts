@@ -1,0 +1,128 @@
+// The local stack's token flow as a newcomer meets it: `npm start` (scripts/local-stack.ts) in a
+// fresh data folder, `npm run -s token` printing only a token, and that token working against the
+// running API; without a running stack the token script says so and exits 1.
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { decodeJwt } from 'jose'
+import { issuerInfoFile } from '../../scripts/local/issuer.js'
+import { unassignedPort } from '../support/ports.js'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+// Asynchronous on purpose: nothing here may block the event loop while children run.
+function run(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('npm start and npm run token', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'user-api-local-'))
+  const env = { LOCAL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
+  let stack: ChildProcess | undefined
+  let api = ''
+  let output = ''
+
+  before(async () => {
+    const port = await unassignedPort()
+    api = `http://127.0.0.1:${port}`
+    stack = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-stack.ts'], {
+      env: { ...process.env, ...env, PORT: String(port), API_KEYS: '', API_KEYS_FILE: '', OIDC_ISSUER: '', CURSOR_SECRET: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  })
+  after(async () => {
+    if (stack?.exitCode === null) {
+      const running = stack
+      const exited = new Promise((resolve) => running.once('exit', resolve))
+      running.kill('SIGINT')
+      await exited
+    }
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('says that no issuer runs before the stack is up, and exits 1 with nothing on stdout', async () => {
+    const result = await run(['--scope', 'users:read'], env)
+    assert.equal(result.code, 1)
+    assert.equal(result.stdout, '')
+    assert.match(result.stderr, /No local issuer is running.*npm start/s)
+  })
+
+  it('starts with an issuer, prints how to get a token, and the token lists users', async () => {
+    for (const deadline = Date.now() + 60_000; !output.includes('Press Ctrl-C') && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.match(output, /Issuer: +http:\/\/127\.0\.0\.1:\d+/)
+    assert.match(output, /npm run -s token -- --scope users:read/)
+
+    const result = await run(['--scope', 'users:read users:write'], env)
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'only the token, on one line')
+    const token = result.stdout.trim()
+    const registered = await fetch(`${api}/user`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Local Token', email: 'local-token@example.com' }),
+    })
+    assert.equal(registered.status, 201)
+    const listed = await fetch(`${api}/users`, { headers: { authorization: `Bearer ${token}` } })
+    assert.equal(listed.status, 200)
+    assert.equal(((await listed.json()) as unknown[]).length, 1)
+  })
+
+  it('makes the tokens the service must refuse: another audience, expired, a missing scope', async () => {
+    const status = async (args: string[], method = 'GET') => {
+      const result = await run(args, env)
+      assert.equal(result.code, 0, result.stderr)
+      return (await fetch(`${api}/users`, { method, headers: { authorization: `Bearer ${result.stdout.trim()}` } })).status
+    }
+    assert.equal(await status(['--audience', 'another-api']), 401)
+    assert.equal(await status(['--expires-in', '-60']), 401)
+    assert.equal(await status(['--expires-in=-60']), 401)
+    assert.equal(await status(['--scope', 'users:write']), 403)
+    const subject = await run(['--subject', 'alice', '--expires-in', '120'], env)
+    const claims = decodeJwt(subject.stdout.trim())
+    assert.equal(claims.sub, 'alice')
+    assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 120)
+    assert.equal(claims.scope, 'users:read users:write users:delete', 'all three scopes by default')
+  })
+
+  it('refuses bad options with the usage and exit code 2', async () => {
+    for (const args of [['--expires-in', 'soon'], ['--scopes', 'users:read'], ['positional']]) {
+      const result = await run(args, env)
+      assert.equal(result.code, 2, args.join(' '))
+      assert.match(result.stderr, /Usage: npm run -s token/)
+      assert.equal(result.stdout, '')
+    }
+  })
+
+  it('removes its issuer file on Ctrl-C, and a stale one is reported as no issuer running', async () => {
+    const info = issuerInfoFile(dataDir)
+    assert.ok(existsSync(info))
+    const exited = new Promise((resolve) => stack?.once('exit', resolve))
+    stack?.kill('SIGINT')
+    assert.equal(await exited, 0)
+    assert.ok(!existsSync(info))
+    const port = await unassignedPort()
+    writeFileSync(info, JSON.stringify({ issuer: `http://127.0.0.1:${port}`, token_endpoint: `http://127.0.0.1:${port}/token`, audience: 'x' }))
+    const result = await run([], env)
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /No local issuer is running[\s\S]*does not answer/)
+  })
+})
