@@ -38,6 +38,7 @@ export const valueSets = {
   monitoring: ['ci/monitoring-values.yaml'],
   autoscalingOff: ['ci/autoscaling-off-values.yaml'],
   devSecret: ['ci/dev-secret-values.yaml'],
+  bearerTokens: ['ci/bearer-tokens-values.yaml'],
   // The values the pipeline's end-to-end job on kind installs with.
   kindEndToEnd: ['../../.github/e2e/values-e2e.yaml'],
   // What Argo CD renders for each environment: its files in deploy/environments, in the order of

@@ -152,6 +152,43 @@ describe('identity, secrets and network', () => {
     assert.equal(volume?.secret?.secretName, 'user-api-api-keys')
   })
 
+  test('bearer tokens: OIDC settings in the ConfigMap, the cursor secret mounted as a file, no API keys', async () => {
+    const objects = await render('bearerTokens')
+    const data = onlyObjectOfKind(objects, 'ConfigMap').data ?? {}
+    assert.equal(data.OIDC_ISSUER, 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE')
+    assert.equal(data.OIDC_AUDIENCE, '1example23456789abcdefghij')
+    assert.equal(data.OIDC_ALGORITHMS, 'RS256,ES256')
+    assert.equal(data.OIDC_CLOCK_TOLERANCE_SECONDS, '30')
+    assert.equal(data.OIDC_SCOPE_PREFIX, 'user-api/')
+    assert.ok(!('OIDC_JWKS_URI' in data))
+    const pod = deploymentOf(objects).spec!.template.spec!
+    const container = pod.containers[0]!
+    const env = container.env ?? []
+    assert.ok(!env.some((variable) => variable.name.startsWith('API_KEYS')), 'API keys are off')
+    assert.ok(!(pod.volumes ?? []).some((volume) => volume.name === 'api-keys'))
+    const secretFile = env.find((variable) => variable.name === 'CURSOR_SECRET_FILE')?.value
+    assert.equal(secretFile, '/var/run/secrets/user-api-cursor/cursor-secret')
+    const mount = container.volumeMounts?.find((candidate) => secretFile.startsWith(`${candidate.mountPath}/`))
+    assert.equal(mount?.readOnly, true)
+    const volume = pod.volumes?.find((candidate) => candidate.name === mount.name)
+    assert.equal(volume?.secret?.secretName, 'user-api-cursor-secret')
+    assert.equal(volume.secret.defaultMode, 0o440)
+    // Without an issuer nothing of it is rendered.
+    const plain = await render()
+    assert.ok(!Object.keys(onlyObjectOfKind(plain, 'ConfigMap').data ?? {}).some((name) => name.startsWith('OIDC_')))
+    assert.ok(!(deploymentOf(plain).spec!.template.spec!.containers[0]!.env ?? []).some((variable) => variable.name === 'CURSOR_SECRET_FILE'))
+  })
+
+  test('a chart-created cursor secret (development) is a Secret of its own that rolls the pods', async () => {
+    const values = ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,auth.oidc.cursorSecret.create=true']
+    const [before, after] = await Promise.all([
+      render('default', [...values, '--set', `auth.oidc.cursorSecret.value=${'a'.repeat(32)}`]),
+      render('default', [...values, '--set', `auth.oidc.cursorSecret.value=${'b'.repeat(32)}`]),
+    ])
+    assert.deepEqual(objectsOfKind(before, 'Secret').map((secret) => secret.metadata.name), ['user-api-cursor-secret'])
+    assert.notEqual(podAnnotation(before, 'checksum/secret'), podAnnotation(after, 'checksum/secret'))
+  })
+
   test('existing Secrets: API_KEYS from the named Secret, AWS credentials loaded with envFrom', async () => {
     const container = deploymentOf(await render('existingSecret')).spec!.template.spec!.containers[0]!
     const apiKeys = container.env?.find((variable) => variable.name === 'API_KEYS')

@@ -97,6 +97,13 @@ describe('NOTES.txt', () => {
     assert.match(text, /curl -fsS http:\/\/127\.0\.0\.1:8000\/readyz/)
   })
 
+  test('with bearer tokens only: the token call and the cursor secret to create, no API key', async () => {
+    const text = await notes('bearerTokens')
+    assert.match(text, /Authorization: Bearer <access token from https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_EXAMPLE with scope user-api\/users:read>/)
+    assert.match(text, /create secret generic user-api-cursor-secret --from-literal=cursor-secret=/)
+    assert.doesNotMatch(text, /X-API-Key|api-keys/)
+  })
+
   test('with a TLS ingress: the public https URL', async () => {
     const text = await notes('ingressTls')
     assert.match(text, /curl -fsS https:\/\/user-api\.example\.com\/readyz/)

@@ -46,6 +46,12 @@ describe('values.schema.json', () => {
     ['a KMS alias ARN', ['--set', 'config.s3KmsKeyId=arn:aws:kms:eu-west-1:123456789012:alias/user-api'], /s3KmsKeyId/],
     ['an invalid IRSA role ARN', ['--set', 'serviceAccount.irsaRoleArn=my-role'], /irsaRoleArn/],
     ['an Ingress host without paths', ['--set-json', 'ingress.hosts=[{"host":"a.example.com","paths":[]}]'], /paths/],
+    ['an issuer over plain http', ['--set', 'auth.oidc.issuer=http://issuer.example,auth.oidc.audience[0]=user-api'], /issuer/],
+    ['the algorithm none', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,auth.oidc.algorithms[0]=none'], /algorithms/],
+    ['a symmetric algorithm', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,auth.oidc.algorithms[0]=HS256'], /algorithms/],
+    ['an issuer without audience', ['--set', 'auth.oidc.issuer=https://issuer.example'], /audience/],
+    ['two audiences in one item', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=a\\,b'], /audience/],
+    ['a chart-created cursor secret shorter than 32 characters', ['--set', 'auth.oidc.cursorSecret.create=true,auth.oidc.cursorSecret.value=short'], /value/],
   ]
   for (const [title, extra, message] of rejected) {
     test(`rejects ${title}`, async () => {
@@ -67,6 +73,12 @@ describe('template guards', () => {
     const result = await template('--set', 'autoscaling.minReplicas=5,autoscaling.maxReplicas=3')
     assert.notEqual(result.exitCode, 0)
     assert.match(result.stderr, /minReplicas must not exceed/)
+  })
+
+  test('API keys off without an issuer is refused: nobody could call the service', async () => {
+    const result = await template('--set', 'apiKeys.enabled=false')
+    assert.notEqual(result.exitCode, 0)
+    assert.match(result.stderr, /enable apiKeys or set auth\.oidc\.issuer/)
   })
 
   test('an HTTPRoute needs a Gateway to attach to', async () => {

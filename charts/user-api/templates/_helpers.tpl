@@ -79,6 +79,10 @@ app.kubernetes.io/part-of: user-api
 {{- default (printf "%s-api-keys" (include "user-api.fullname" .)) .Values.apiKeys.existingSecret }}
 {{- end }}
 
+{{- define "user-api.cursorSecretName" -}}
+{{- default (printf "%s-cursor-secret" (include "user-api.fullname" .)) .Values.auth.oidc.cursorSecret.existingSecret }}
+{{- end }}
+
 {{- define "user-api.awsCredentialsSecretName" -}}
 {{- if .Values.awsCredentials.create }}
 {{- printf "%s-aws-credentials" (include "user-api.fullname" .) }}
@@ -103,4 +107,8 @@ app.kubernetes.io/part-of: user-api
 
 {{- define "user-api.apiKeysMountPath" -}}
 /var/run/secrets/user-api
+{{- end }}
+
+{{- define "user-api.cursorSecretMountPath" -}}
+/var/run/secrets/user-api-cursor
 {{- end }}
