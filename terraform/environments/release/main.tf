@@ -16,4 +16,10 @@ module "user_api" {
   eks_cluster_name           = var.eks_cluster_name
   kubernetes_namespace       = var.kubernetes_namespace
   kubernetes_service_account = var.kubernetes_service_account
+
+  # The issuer of access tokens: the module's Cognito user pool, an external issuer, or none.
+  cognito_user_pool = var.cognito_user_pool
+  oidc_issuer       = var.oidc_issuer
+  oidc_audience     = var.oidc_audience
+  oidc_scope_prefix = var.oidc_scope_prefix
 }

@@ -38,6 +38,31 @@ output "irsa_role_arn" {
   value       = module.user_api.irsa_role_arn
 }
 
+output "oidc_issuer" {
+  description = "OIDC_ISSUER, chart value auth.oidc.issuer; null without an issuer."
+  value       = module.user_api.oidc_issuer
+}
+
+output "oidc_audience" {
+  description = "OIDC_AUDIENCE, chart value auth.oidc.audience."
+  value       = module.user_api.oidc_audience
+}
+
+output "oidc_scope_prefix" {
+  description = "OIDC_SCOPE_PREFIX, chart value auth.oidc.scopePrefix."
+  value       = module.user_api.oidc_scope_prefix
+}
+
+output "oidc_token_endpoint" {
+  description = "Token endpoint of the Cognito machine client; null without Cognito."
+  value       = module.user_api.oidc_token_endpoint
+}
+
+output "cognito_machine_client_id" {
+  description = "Cognito app client for machine-to-machine use; null without Cognito."
+  value       = module.user_api.cognito_machine_client_id
+}
+
 output "service_environment" {
   description = "The service's AWS settings as environment variables."
   value       = module.user_api.service_environment

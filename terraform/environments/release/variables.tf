@@ -53,6 +53,30 @@ variable "kubernetes_service_account" {
   default     = "user-api"
 }
 
+variable "cognito_user_pool" {
+  type        = bool
+  description = "Create an Amazon Cognito user pool as the issuer of the service's access tokens (scopes and a machine-to-machine client)."
+  default     = false
+}
+
+variable "oidc_issuer" {
+  type        = string
+  description = "An external OpenID Connect issuer whose access tokens the service accepts (instead of Cognito); null for none."
+  default     = null
+}
+
+variable "oidc_audience" {
+  type        = list(string)
+  description = "Audiences accepted in tokens of oidc_issuer; required with it."
+  default     = []
+}
+
+variable "oidc_scope_prefix" {
+  type        = string
+  description = "Prefix oidc_issuer puts before each scope name, if any."
+  default     = ""
+}
+
 variable "tags" {
   type        = map(string)
   description = "Extra default tags for every resource (e.g. Owner, CostCenter)."

@@ -10,6 +10,7 @@ locals {
   table_arn          = "arn:${local.partition}:dynamodb:${var.aws_region}:${local.account_id}:table/${local.name}-users"
   bucket_arn         = "arn:${local.partition}:s3:::${local.name}-avatars-${local.account_id}-${var.aws_region}"
   keys_arn           = "arn:${local.partition}:kms:${var.aws_region}:${local.account_id}:key/*"
+  user_pools_arn     = "arn:${local.partition}:cognito-idp:${var.aws_region}:${local.account_id}:userpool/*"
   service_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-service"
   service_policy_arn = "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-service"
   associations_arn   = "arn:${local.partition}:eks:${var.aws_region}:${local.account_id}:podidentityassociation/${var.eks_cluster_name}/*"
@@ -109,6 +110,38 @@ data "aws_iam_policy_document" "plan" {
   statement {
     sid       = "FindTheKeyAlias"
     actions   = ["kms:ListAliases"]
+    resources = ["*"]
+  }
+
+  # The Cognito user pool, client, resource server and domain, when the environment has them
+  # (cognito_user_pool); the pool id is random, so the pool is found by the roots' tags.
+  statement {
+    sid = "ReadTheUserPoolConfiguration"
+    actions = [
+      "cognito-idp:DescribeResourceServer",
+      "cognito-idp:DescribeUserPool",
+      "cognito-idp:DescribeUserPoolClient",
+      "cognito-idp:GetUserPoolMfaConfig",
+      "cognito-idp:ListTagsForResource",
+    ]
+    resources = [local.user_pools_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.name_prefix]
+    }
+  }
+
+  # DescribeUserPoolDomain cannot be limited to a resource; it returns the domain's pool id and
+  # distribution, no secret.
+  statement {
+    sid       = "ReadTheUserPoolDomain"
+    actions   = ["cognito-idp:DescribeUserPoolDomain"]
     resources = ["*"]
   }
 

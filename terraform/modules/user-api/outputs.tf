@@ -56,13 +56,41 @@ output "irsa_role_arn" {
   value       = var.workload_identity == "irsa" ? one(aws_iam_role.service[*].arn) : null
 }
 
+output "oidc_issuer" {
+  description = "Issuer of the service's access tokens (the Cognito user pool, or oidc_issuer): OIDC_ISSUER, chart value auth.oidc.issuer. Null when there is none."
+  value       = local.oidc_issuer
+}
+
+output "oidc_audience" {
+  description = "Audiences the service accepts (the Cognito machine client's id, or oidc_audience): OIDC_AUDIENCE, chart value auth.oidc.audience."
+  value       = local.oidc_audience
+}
+
+output "oidc_scope_prefix" {
+  description = "Prefix of the scope names in the tokens (user-api/ with Cognito): OIDC_SCOPE_PREFIX, chart value auth.oidc.scopePrefix."
+  value       = local.oidc_scope_prefix
+}
+
+output "oidc_token_endpoint" {
+  description = "Where the Cognito machine client gets tokens (client credentials); null without the Cognito user pool."
+  value       = var.cognito_user_pool ? "https://${local.cognito_domain_prefix}.auth.${local.region}.amazoncognito.com/oauth2/token" : null
+}
+
+output "cognito_machine_client_id" {
+  description = "Id of the Cognito app client for machine-to-machine use; its secret: aws cognito-idp describe-user-pool-client. Null without the Cognito user pool."
+  value       = one(aws_cognito_user_pool_client.machine[*].id)
+}
+
 output "service_environment" {
-  description = "The service's AWS settings as environment variables."
+  description = "The service's AWS and token settings as environment variables (empty OIDC_* values mean bearer tokens off)."
   value = {
-    AWS_REGION     = local.region
-    DYNAMODB_TABLE = aws_dynamodb_table.users.name
-    S3_BUCKET      = aws_s3_bucket.avatars.id
-    S3_KMS_KEY_ID  = aws_kms_key.this.arn
+    AWS_REGION        = local.region
+    DYNAMODB_TABLE    = aws_dynamodb_table.users.name
+    S3_BUCKET         = aws_s3_bucket.avatars.id
+    S3_KMS_KEY_ID     = aws_kms_key.this.arn
+    OIDC_ISSUER       = local.oidc_issuer == null ? "" : local.oidc_issuer
+    OIDC_AUDIENCE     = join(",", local.oidc_audience)
+    OIDC_SCOPE_PREFIX = local.oidc_scope_prefix
   }
 }
 
@@ -74,6 +102,14 @@ output "helm_values" {
       dynamodbTable = aws_dynamodb_table.users.name
       s3Bucket      = aws_s3_bucket.avatars.id
       s3KmsKeyId    = aws_kms_key.this.arn
+    }
+    # An empty issuer leaves bearer tokens off in the chart.
+    auth = {
+      oidc = {
+        issuer      = local.oidc_issuer == null ? "" : local.oidc_issuer
+        audience    = local.oidc_audience
+        scopePrefix = local.oidc_scope_prefix
+      }
     }
     serviceAccount = {
       # The role trusts only this service account name, so the chart must use it.

@@ -33,7 +33,7 @@ variable "dynamodb_table_name" {
 
 variable "deletion_protection" {
   type        = bool
-  description = "Protect the users table from deletion (DynamoDB deletion protection). Turn off only for throw-away environments."
+  description = "Protect the users table (DynamoDB deletion protection) and the Cognito user pool, if any, from deletion. Turn off only for throw-away environments."
   default     = true
 }
 
@@ -177,6 +177,52 @@ variable "iam_role_permissions_boundary_arn" {
   type        = string
   description = "Permissions boundary to set on the service role, if the platform requires one. Null sets none."
   default     = null
+}
+
+variable "cognito_user_pool" {
+  type        = bool
+  description = "Create an Amazon Cognito user pool as the issuer of the service's access tokens: a resource server with the scopes users:read, users:write and users:delete, and an app client for machine-to-machine use (client credentials). Off by default; use oidc_issuer for any other issuer."
+  default     = false
+}
+
+variable "cognito_threat_protection" {
+  type        = bool
+  description = "Cognito threat protection (advanced security, enforced) on the user pool. It needs the Plus feature plan, billed per monthly active user."
+  default     = false
+}
+
+variable "cognito_domain_prefix" {
+  type        = string
+  description = "Prefix of the user pool's domain, <prefix>.auth.<region>.amazoncognito.com, whose /oauth2/token endpoint issues the tokens. Null derives <name>-<account id>."
+  default     = null
+
+  validation {
+    condition     = var.cognito_domain_prefix == null || (can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.cognito_domain_prefix)) && !can(regex("aws|amazon|cognito", var.cognito_domain_prefix)))
+    error_message = "cognito_domain_prefix must be 1-63 lowercase letters, digits or hyphens, and must not contain aws, amazon or cognito."
+  }
+}
+
+variable "oidc_issuer" {
+  type        = string
+  description = "An external OpenID Connect issuer (Keycloak, Okta, Entra ID, Auth0, Dex...) whose access tokens the service accepts, exactly as its tokens' iss claim spells it. Null: none, or the Cognito user pool with cognito_user_pool."
+  default     = null
+
+  validation {
+    condition     = var.oidc_issuer == null || (!var.cognito_user_pool && can(regex("^https://[^?#[:space:]]+$", var.oidc_issuer)) && length(var.oidc_audience) > 0)
+    error_message = "oidc_issuer must be an https URL without query or fragment, needs oidc_audience, and cannot be combined with cognito_user_pool."
+  }
+}
+
+variable "oidc_audience" {
+  type        = list(string)
+  description = "Audiences the service accepts in tokens of oidc_issuer (its aud claim); required with oidc_issuer."
+  default     = []
+}
+
+variable "oidc_scope_prefix" {
+  type        = string
+  description = "Prefix the external issuer puts before each scope name, if any (e.g. api://user-api/ for Entra ID). Cognito's is set by this module."
+  default     = ""
 }
 
 variable "tags" {
