@@ -8,10 +8,12 @@ export interface Target {
   url: string
   servicePid: number
   storedUsers: number
+  /** What the requests authenticate with, e.g. "API key", and the headers that carry it. */
+  credential: string
+  credentialHeaders: Record<string, string>
 }
 
 export interface LoadSettings {
-  apiKey: string
   connections: number
   durationSeconds: number
   warmupSeconds: number
@@ -24,6 +26,7 @@ export interface LoadSettings {
 export interface ScenarioResult {
   name: string
   storedUsers: number
+  credential: string
   connections: number
   durationSeconds: number
   rounds: number
@@ -56,12 +59,12 @@ interface Slice {
   errors: number
 }
 
-export function fire(url: string, settings: Pick<LoadSettings, 'apiKey' | 'connections' | 'onLoad'>, requests: RequestOptions[], seconds: number): Promise<Slice> {
+export function fire(target: Pick<Target, 'url' | 'credentialHeaders'>, settings: Pick<LoadSettings, 'connections' | 'onLoad'>, requests: RequestOptions[], seconds: number): Promise<Slice> {
   const latenciesMs: number[] = []
   const statusCodes: Record<string, number> = {}
   return new Promise((resolve, reject) => {
     const instance: Instance = autocannon(
-      { url, connections: settings.connections, duration: seconds, timeout: 10, headers: { 'x-api-key': settings.apiKey }, requests },
+      { url: target.url, connections: settings.connections, duration: seconds, timeout: 10, headers: target.credentialHeaders, requests },
       (error, result) => {
         if (error) reject(error)
         else resolve({ seconds: result.duration, latenciesMs, statusCodes, errors: result.errors })
@@ -118,7 +121,7 @@ export async function measureScenario(
 ): Promise<ScenarioResult[]> {
   const requests = targets.map(requestsFor)
   for (const [index, target] of targets.entries()) {
-    if (settings.warmupSeconds > 0) await fire(target.url, settings, requests[index]!, settings.warmupSeconds)
+    if (settings.warmupSeconds > 0) await fire(target, settings, requests[index]!, settings.warmupSeconds)
   }
   const peakResettable = await Promise.all(targets.map((target) => resetPeakRss(target.servicePid)))
   const tallies = targets.map(() => new Tally())
@@ -131,7 +134,7 @@ export async function measureScenario(
       const tally = tallies[index]!
       const [serviceBefore, emulatorBefore] = await Promise.all([readProcessStats(target.servicePid), readProcessStats(settings.emulatorPid)])
       const selfBefore = process.cpuUsage()
-      tally.add(await fire(target.url, settings, requests[index]!, sliceSeconds))
+      tally.add(await fire(target, settings, requests[index]!, sliceSeconds))
       const self = process.cpuUsage(selfBefore)
       const [serviceAfter, emulatorAfter] = await Promise.all([readProcessStats(target.servicePid), readProcessStats(settings.emulatorPid)])
       tally.serviceCpuMs = addOrNull(tally.serviceCpuMs, difference(serviceBefore, serviceAfter))
@@ -150,6 +153,7 @@ export async function measureScenario(
       return {
         name,
         storedUsers: target.storedUsers,
+        credential: target.credential,
         connections: settings.connections,
         durationSeconds: tally.seconds,
         rounds: settings.rounds,

@@ -1,5 +1,6 @@
 // The printed summary and the JSON file of a bench run.
 import { cpus, loadavg, release, totalmem } from 'node:os'
+import { CALLS_PER_CREDENTIAL, type AuthenticationCosts } from './auth-cost.js'
 import type { ScenarioResult } from './load.js'
 
 export interface Machine {
@@ -36,6 +37,7 @@ export interface BenchReport {
   seeding: SeedResult[]
   scenarios: ScenarioResult[]
   flatness: FlatnessVerdict[]
+  authentication: AuthenticationCosts
   serviceExits: string[]
   loadAverageAtEnd: number[]
 }
@@ -84,10 +86,13 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n')
 }
 
+/** Ends the name of a scenario run once per credential on the same service. */
+export const CREDENTIAL_COMPARISON = ', API key vs bearer token'
+
 export function formatReport(report: BenchReport): string {
   const { machine } = report
   const scenarioRows = report.scenarios.map((result) => [
-    result.name,
+    result.name.endsWith(CREDENTIAL_COMPARISON) ? `${result.name.slice(0, -CREDENTIAL_COMPARISON.length)} (${result.credential})` : result.name,
     integer(result.storedUsers),
     integer(result.requestsPerSecond),
     result.latencyMs.p50.toFixed(1),
@@ -123,6 +128,12 @@ export function formatReport(report: BenchReport): string {
     ),
     '',
     table(['GET /users as the table grows', 'p50 ms', 'p99 ms', 'service CPU ms/1k', 'flat'], flatRows),
+    '',
+    table(
+      ['Authenticating one request (in-process, keys cached)', 'µs per request', 'batches (µs)'],
+      report.authentication.costs.map((cost) => [cost.credential, cost.microsecondsPerRequest.toFixed(1), cost.batchesMicroseconds.map((value) => value.toFixed(1)).join(' ')]),
+    ),
+    `Fetches of the issuer's keys during those ${integer(report.authentication.costs.length * CALLS_PER_CREDENTIAL)} authentications: ${report.authentication.keyFetches}`,
     '',
     `Services stopped with SIGTERM: ${report.serviceExits.join(', ')}`,
   ].join('\n')

@@ -12,16 +12,18 @@ import type { RequestOptions } from 'autocannon'
 import { createAwsClients, type AwsClients } from '../src/aws/clients.js'
 import { createApiKeyVerifier } from '../src/auth/api-keys.js'
 import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
+import { measureAuthenticationCost } from './auth-cost.js'
 import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, PAGE_SIZE, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
 import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.js'
 import { readProcessStats } from './process-stats.js'
-import { describeMachine, flatness, formatReport, median, type BenchReport, type SeedResult } from './report.js'
+import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, median, type BenchReport, type SeedResult } from './report.js'
 import { check, FIRST_PAGE, firstPage, randomPages, registrations } from './scenarios.js'
 import { seedUsers } from './seed-users.js'
 import { buildService, freePort, startService, type RunningService } from './service-process.js'
+import { BENCH_AUDIENCE, startBenchIssuer, type BenchIssuer } from './token-issuer.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const benchStarted = performance.now()
@@ -84,7 +86,7 @@ async function seedTable(clients: AwsClients, users: number, concurrency: number
 async function measure(name: string, targets: Target[], requestsFor: (target: Target) => RequestOptions[], settings: LoadSettings): Promise<ScenarioResult[]> {
   stopIfInterrupted()
   const requests = new Map(targets.map((target) => [target, requestsFor(target)]))
-  for (const target of targets) await check(name, target.url, requests.get(target)!, settings.apiKey)
+  for (const target of targets) await check(name, target.url, requests.get(target)!, target.credentialHeaders)
   const tables = targets.map((target) => count(target.storedUsers)).join(' and ')
   log(`${name} on ${tables} users: ${settings.warmupSeconds} s warm-up, then ${settings.rounds} alternating rounds...`)
   const results = await measureScenario(name, targets, (target) => requests.get(target)!, settings)
@@ -95,7 +97,13 @@ async function measure(name: string, targets: Target[], requestsFor: (target: Ta
   return results
 }
 
-function serviceEnvironment(emulators: EmulatorProcess, table: string, port: number, apiKey: string, options: BenchOptions): Record<string, string> {
+interface Credentials {
+  apiKey: string
+  issuer: BenchIssuer
+  cursorSecret: string
+}
+
+function serviceEnvironment(emulators: EmulatorProcess, table: string, port: number, credentials: Credentials, options: BenchOptions): Record<string, string> {
   return {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -109,7 +117,10 @@ function serviceEnvironment(emulators: EmulatorProcess, table: string, port: num
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
-    API_KEYS: apiKey,
+    API_KEYS: credentials.apiKey,
+    OIDC_ISSUER: credentials.issuer.url,
+    OIDC_AUDIENCE: BENCH_AUDIENCE,
+    CURSOR_SECRET: credentials.cursorSecret,
     LOG_LEVEL: options.logLevel,
     SHUTDOWN_DRAIN_SECONDS: '0',
   }
@@ -148,12 +159,16 @@ async function main(): Promise<number> {
     clients.destroy()
   })
 
-  // A fresh key for this run only; it is never printed or written anywhere.
+  log('starting an OpenID Connect issuer in this process...')
+  const issuer = await startBenchIssuer()
+  cleanups.push(() => issuer.stop())
+  // A fresh key and cursor secret for this run only; they are never printed or written anywhere.
   const apiKey = randomBytes(32).toString('base64url')
+  const credentials: Credentials = { apiKey, issuer, cursorSecret: randomBytes(32).toString('base64url') }
   const nodeOptions = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir)}`] : []
   const serviceExits: string[] = []
   const start = async (table: string): Promise<RunningService> => {
-    const service = await startService(entry, serviceEnvironment(emulators, table, await freePort(), apiKey, options), nodeOptions)
+    const service = await startService(entry, serviceEnvironment(emulators, table, await freePort(), credentials, options), nodeOptions)
     cleanups.push(async () => {
       serviceExits.push(await service.stop())
     })
@@ -164,7 +179,7 @@ async function main(): Promise<number> {
   log(`starting the service ${options.starts} time(s): node ${entry}`)
   const startsToReadyMs: number[] = []
   for (let attempt = 1; attempt < options.starts; attempt++) {
-    const service = await startService(entry, serviceEnvironment(emulators, tableFor(options.smallUsers), await freePort(), apiKey, options), nodeOptions)
+    const service = await startService(entry, serviceEnvironment(emulators, tableFor(options.smallUsers), await freePort(), credentials, options), nodeOptions)
     startsToReadyMs.push(service.startToReadyMs)
     const exit = await service.stop()
     if (exit !== 'exit 0') throw new Error(`the service did not exit cleanly on SIGTERM (${exit}):\n${service.output()}`)
@@ -177,15 +192,25 @@ async function main(): Promise<number> {
 
   const small = await seedTable(clients, options.smallUsers, options.seedConcurrency)
   const large = await seedTable(clients, options.largeUsers, options.seedConcurrency)
+  const withApiKey = { credential: 'API key', credentialHeaders: { 'x-api-key': apiKey } }
   const targets: Target[] = [
-    { url: smallService.url, servicePid: smallService.pid, storedUsers: small.users },
-    { url: largeService.url, servicePid: largeService.pid, storedUsers: large.users },
+    { url: smallService.url, servicePid: smallService.pid, storedUsers: small.users, ...withApiKey },
+    { url: largeService.url, servicePid: largeService.pid, storedUsers: large.users, ...withApiKey },
   ]
+  // The same service and route, with a key and with a token, measured in alternating rounds.
+  const credentialTargets: Target[] = [
+    targets[0]!,
+    { ...targets[0]!, credential: 'bearer token', credentialHeaders: { authorization: `Bearer ${await issuer.token('RS256')}` } },
+  ]
+
+  stopIfInterrupted()
+  log('measuring the cost of authenticating a request in-process (API key, RS256 and ES256 tokens)...')
+  const authentication = await measureAuthenticationCost(issuer, apiKey)
+  for (const cost of authentication.costs) log(`  ${cost.credential}: ${cost.microsecondsPerRequest.toFixed(1)} µs per request`)
   const idsOf = (target: Target) => (target.storedUsers === small.users ? small.ids : large.ids)
   const cursorKey = createApiKeyVerifier([apiKey])(apiKey)!.cursorKey
 
   const settings: LoadSettings = {
-    apiKey,
     connections: options.connections,
     durationSeconds: options.durationSeconds,
     warmupSeconds: options.warmupSeconds,
@@ -202,16 +227,17 @@ async function main(): Promise<number> {
     for (const target of targets) {
       stopIfInterrupted()
       log(`warming up the service for ${count(target.storedUsers)} users for ${options.initialWarmupSeconds} s...`)
-      await fire(target.url, settings, [...firstPage(), ...randomPages(idsOf(target), cursorKey)], options.initialWarmupSeconds)
+      await fire(target, settings, [...firstPage(), ...randomPages(idsOf(target), cursorKey)], options.initialWarmupSeconds)
     }
   }
 
   const firstPages = await measure(`GET ${FIRST_PAGE}`, targets, firstPage, settings)
   const randomPageResults = await measure(`GET ${FIRST_PAGE}&cursor=<random>`, targets, (target) => randomPages(idsOf(target), cursorKey), settings)
   const registrationResults = await measure('POST /user', [targets[1]!], registrations, settings)
+  const credentialResults = await measure(`GET ${FIRST_PAGE}${CREDENTIAL_COMPARISON}`, credentialTargets, firstPage, settings)
 
   await cleanUp()
-  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults]
+  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults, ...credentialResults]
   const report: BenchReport = {
     date,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
@@ -222,6 +248,7 @@ async function main(): Promise<number> {
     seeding: [small.seed, large.seed],
     scenarios,
     flatness: [flatness(firstPages[0]!, firstPages[1]!), flatness(randomPageResults[0]!, randomPageResults[1]!)],
+    authentication,
     serviceExits,
     loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
   }

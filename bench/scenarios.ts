@@ -30,12 +30,12 @@ export function registrations(): RequestOptions[] {
 }
 
 // One request first, so a broken scenario fails loudly instead of producing fast error figures.
-export async function check(name: string, url: string, requests: RequestOptions[], apiKey: string): Promise<void> {
+export async function check(name: string, url: string, requests: RequestOptions[], credentialHeaders: Record<string, string>): Promise<void> {
   const request = requests[0]!
   const built = request.setupRequest ? request.setupRequest({ ...request }, {}) : request
   const response = await fetch(`${url}${built.path ?? '/'}`, {
     method: built.method ?? 'GET',
-    headers: { 'x-api-key': apiKey, ...built.headers },
+    headers: { ...credentialHeaders, ...built.headers },
     ...(built.body === undefined ? {} : { body: built.body }),
   })
   const body = (await response.json()) as unknown

@@ -5,7 +5,7 @@
 // audience, and that it is an access token with a subject. A failure says which check failed, in
 // general terms, and never carries the token.
 import { createHmac } from 'node:crypto'
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
+import { errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import type { OidcConfig } from '../config/oidc-config.js'
 import { ALL_SCOPES, type Caller, type Scope } from './caller.js'
 import { KeysUnavailableError } from './key-set.js'

@@ -13,7 +13,7 @@
 // - every fetch has a timeout and a size limit, follows no redirect, and needs https (see
 //   issuerUrlProblem).
 import type { FastifyBaseLogger } from 'fastify'
-import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose'
+import { createLocalJWKSet, errors, type CryptoKey, type JWTVerifyGetKey } from 'jose'
 import { issuerUrlProblem } from '../config/oidc-config.js'
 
 type KeyLookup = Parameters<JWTVerifyGetKey>
