@@ -107,7 +107,11 @@ describe('the issuer key set', () => {
     // A key the cache does not hold cannot be checked while the issuer is down: 503, not 401.
     clock.advance(31)
     const rotated = await issuer.addKey('RS256', { makeCurrent: true })
-    assert.equal(await outcome(verify, await issuer.token({}, { key: rotated, expiresIn: 7200 })), 'unavailable')
+    const rotatedToken = await issuer.token({}, { key: rotated, expiresIn: 7200 })
+    // Two at once: one fetches, the other waits for that fetch; neither is told the key is unknown.
+    assert.deepEqual(await Promise.all([outcome(verify, rotatedToken), outcome(verify, rotatedToken)]), ['unavailable', 'unavailable'])
+    // And within the cooldown after that failed fetch, still 503 rather than 401.
+    assert.equal(await outcome(verify, rotatedToken), 'unavailable')
     // The issuer is back: the refresh picks up the new key.
     issuer.behaviour = 'normal'
     clock.advance(31)
