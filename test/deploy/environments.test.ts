@@ -4,11 +4,12 @@
 // carries exactly the Terraform hand-off of the module, and release and prod differ from dev only
 // where a promotion or the environment itself must differ.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { parse as parseHcl } from '@cdktf/hcl2json'
-import { objectsOfKind, onlyObjectOfKind } from '../chart/helm.js'
+import { helm, objectsOfKind, onlyObjectOfKind } from '../chart/helm.js'
 import { environmentFile, environmentFiles, environments, readYaml, renderEnvironment, repositoryRoot } from './gitops.js'
 
 type Values = Record<string, unknown>
@@ -130,6 +131,26 @@ describe('environment values (deploy/environments)', () => {
     test(`${environment}: pods pull the private GHCR image with the documented pull secret`, async () => {
       const deployment = onlyObjectOfKind(await renderEnvironment(environment), 'Deployment')
       assert.deepEqual(deployment.spec?.template.spec?.imagePullSecrets, [{ name: 'ghcr-pull' }])
+    })
+  }
+
+  for (const environment of environments) {
+    test(`${environment}: once Terraform hands over a token issuer, the pods trust it and mount the cursor secret the values name`, async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'terraform-outputs-'))
+      try {
+        const outputs = JSON.parse(readFileSync(environmentFile(environment, 'terraform-outputs.json'), 'utf8')) as { auth: { oidc: Values } }
+        outputs.auth.oidc = { issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE', audience: ['1example23456789abcdefghij'], scopePrefix: 'user-api/' }
+        const withIssuer = join(directory, 'terraform-outputs.json')
+        writeFileSync(withIssuer, JSON.stringify(outputs))
+        const values = environmentFiles.flatMap((file) => ['--values', file === 'terraform-outputs.json' ? withIssuer : environmentFile(environment, file)])
+        const result = await helm(['template', 'user-api', '.', '--namespace', `user-api-${environment}`, ...values])
+        assert.equal(result.exitCode, 0, result.stderr)
+        assert.match(result.stdout, /OIDC_ISSUER: "https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_EXAMPLE"/)
+        assert.match(result.stdout, /OIDC_SCOPE_PREFIX: "user-api\/"/)
+        assert.match(result.stdout, /secretName: user-api-cursor-secret/)
+      } finally {
+        rmSync(directory, { recursive: true, force: true })
+      }
     })
   }
 

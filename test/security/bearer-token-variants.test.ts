@@ -10,7 +10,7 @@ import { startTestStack, type TestStack } from '../support/test-stack.js'
 import { assertWellFormed } from './security-support.js'
 
 const RUNS = { edits: 400, garbage: 400 }
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const BASE64URL = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_')
 
 describe('bearer token variants never authenticate', () => {
   let issuer: TestIssuer
