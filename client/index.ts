@@ -16,14 +16,28 @@ export type UserApiClient = Client<paths>
 export interface UserApiClientOptions extends ClientOptions {
   /** Sent as X-API-Key on every request. */
   apiKey?: string
+  /**
+   * An OAuth 2.0 access token, sent as `Authorization: Bearer` on every request; a function is
+   * asked before each request, so it can hand out a refreshed token. Not together with apiKey:
+   * the service refuses two credentials in one request.
+   */
+  accessToken?: string | (() => string | Promise<string>)
 }
 
-export function createUserApiClient({ apiKey, ...options }: UserApiClientOptions = {}): UserApiClient {
+export function createUserApiClient({ apiKey, accessToken, ...options }: UserApiClientOptions = {}): UserApiClient {
+  if (apiKey !== undefined && accessToken !== undefined) throw new Error('createUserApiClient: pass apiKey or accessToken, not both')
   const client = createClient<paths>(options)
   if (apiKey !== undefined) {
     client.use({
       onRequest({ request }) {
         request.headers.set('X-API-Key', apiKey)
+      },
+    })
+  }
+  if (accessToken !== undefined) {
+    client.use({
+      async onRequest({ request }) {
+        request.headers.set('Authorization', `Bearer ${typeof accessToken === 'string' ? accessToken : await accessToken()}`)
       },
     })
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createUserApiClient, nextCursor, uploadAvatar, type UserApiClient } from '../../client/index.js'
 import { CLIENT_DIRECTORY, generateClientFiles } from '../../scripts/generate-client.js'
+import { TestIssuer } from '../support/oidc-issuer.js'
 import { startTestStack, type TestStack } from '../support/test-stack.js'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
@@ -75,6 +76,10 @@ describe('the typed client against the service', () => {
     assert.match(anonymous.response.headers.get('WWW-Authenticate') ?? '', /X-API-Key/)
   })
 
+  it('refuses an API key and an access token together, as the service would', () => {
+    assert.throws(() => createUserApiClient({ baseUrl, apiKey: stack.apiKey, accessToken: 'token' }), /not both/)
+  })
+
   it('runs the README example, which is client/example.ts verbatim', async () => {
     const example = await readFile(join(CLIENT_DIRECTORY, 'example.ts'), 'utf8')
     const readme = await readFile(join(CLIENT_DIRECTORY, '..', 'README.md'), 'utf8')
@@ -92,5 +97,40 @@ describe('the typed client against the service', () => {
     })
     assert.match(output, /^registered [0-9a-f-]{36}; upload the avatar to http/m)
     assert.match(output, /ada\.\d+@example\.com/)
+  })
+})
+
+describe('the typed client with access tokens', () => {
+  let issuer: TestIssuer
+  let stack: TestStack
+  let baseUrl: string
+  before(async () => {
+    issuer = await TestIssuer.start()
+    stack = await startTestStack(issuer.environment())
+    await stack.app.listen({ port: 0, host: '127.0.0.1' })
+    baseUrl = `http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}`
+  })
+  after(async () => {
+    await stack.close()
+    await issuer.close()
+  })
+
+  it('sends the token, asks a token function before each request, and types a missing scope as a 403 Problem', async () => {
+    let asked = 0
+    const writer = createUserApiClient({
+      baseUrl,
+      accessToken: () => {
+        asked++
+        return issuer.token({ scope: 'users:read users:write' })
+      },
+    })
+    const registered = await writer.POST('/user', { body: { name: 'Token Holder', email: 'token-holder@example.com' } })
+    assert.equal(registered.response.status, 201, JSON.stringify(registered.error))
+    assert.equal((await writer.GET('/users')).response.status, 200)
+    assert.equal(asked, 2)
+    const reader = createUserApiClient({ baseUrl, accessToken: await issuer.token({ scope: 'users:read' }) })
+    const refused = await reader.DELETE('/users/{id}', { params: { path: { id: registered.data?.user.id ?? '' } } })
+    assert.equal(refused.error?.status, 403)
+    assert.match(refused.response.headers.get('WWW-Authenticate') ?? '', /insufficient_scope", scope="users:delete"/)
   })
 })
