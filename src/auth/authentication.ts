@@ -1,11 +1,10 @@
 // The one authentication hook of the user routes, for both credentials: an API key in X-API-Key
 // (full access) and an OAuth 2.0 access token in `Authorization: Bearer` (the scopes it carries).
-// Each route declares the scope it needs (`config.scope`); the hook refuses the request before
-// its body is read, and the route's OpenAPI security follows from the same declaration. Health,
-// readiness, metrics and docs are registered outside this plugin's context and stay open.
-// Refusals follow RFC 6750 (WWW-Authenticate challenges) and stay problem details; each one is
-// counted by reason and named in the request's log line, and a credential never is. The OpenAPI
-// document reads the same config.scope (docs/openapi.ts).
+// Each route declares the scope it needs (`config.scope`, which the OpenAPI document reads too);
+// the hook refuses the request before its body is read. Health, readiness, metrics and docs are
+// registered outside this plugin's context and stay open. Refusals follow RFC 6750
+// (WWW-Authenticate challenges) and stay problem details; each one is counted by reason and named
+// in the request's log line, and a credential never is.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
