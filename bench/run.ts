@@ -22,7 +22,7 @@ import { readProcessStats } from './process-stats.js'
 import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, median, type BenchReport, type SeedResult } from './report.js'
 import { check, FIRST_PAGE, firstPage, randomPages, registrations } from './scenarios.js'
 import { seedUsers } from './seed-users.js'
-import { buildService, freePort, startService, type RunningService } from './service-process.js'
+import { buildService, freePorts, startService, type RunningService } from './service-process.js'
 import { BENCH_AUDIENCE, startBenchIssuer, type BenchIssuer } from './token-issuer.js'
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -103,11 +103,13 @@ interface Credentials {
   cursorSecret: string
 }
 
-function serviceEnvironment(emulators: EmulatorProcess, table: string, port: number, credentials: Credentials, options: BenchOptions): Record<string, string> {
+async function serviceEnvironment(emulators: EmulatorProcess, table: string, credentials: Credentials, options: BenchOptions): Promise<Record<string, string>> {
+  const [port, metricsPort] = await freePorts(2)
   return {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     AWS_REGION: BENCH_REGION,
     DYNAMODB_TABLE: table,
     S3_BUCKET: BENCH_BUCKET,
@@ -168,7 +170,7 @@ async function main(): Promise<number> {
   const nodeOptions = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir)}`] : []
   const serviceExits: string[] = []
   const start = async (table: string): Promise<RunningService> => {
-    const service = await startService(entry, serviceEnvironment(emulators, table, await freePort(), credentials, options), nodeOptions)
+    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options), nodeOptions)
     cleanups.push(async () => {
       serviceExits.push(await service.stop())
     })
@@ -179,7 +181,7 @@ async function main(): Promise<number> {
   log(`starting the service ${options.starts} time(s): node ${entry}`)
   const startsToReadyMs: number[] = []
   for (let attempt = 1; attempt < options.starts; attempt++) {
-    const service = await startService(entry, serviceEnvironment(emulators, tableFor(options.smallUsers), await freePort(), credentials, options), nodeOptions)
+    const service = await startService(entry, await serviceEnvironment(emulators, tableFor(options.smallUsers), credentials, options), nodeOptions)
     startsToReadyMs.push(service.startToReadyMs)
     const exit = await service.stop()
     if (exit !== 'exit 0') throw new Error(`the service did not exit cleanly on SIGTERM (${exit}):\n${service.output()}`)

@@ -3,7 +3,7 @@
 // generator's. It is compiled into a private folder, so the bench never touches ./dist.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -44,18 +44,24 @@ export async function buildService(projectRoot: string): Promise<BuiltService> {
   return { entry: join(folder, 'dist/server.js'), remove: () => rm(folder, { recursive: true, force: true }) }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (typeof address === 'object' && address) resolvePromise(address.port)
-        else reject(new Error('no port'))
-      })
-    })
-  })
+// Distinct free loopback ports: every listener is open at once, so none is handed out twice.
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer())
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolvePromise, reject) => {
+            server.once('error', reject)
+            server.listen(0, '127.0.0.1', () => {
+              resolvePromise((server.address() as AddressInfo).port)
+            })
+          }),
+      ),
+    )
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolvePromise) => server.close(resolvePromise))))
+  }
 }
 
 export interface RunningService {

@@ -26,25 +26,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: DynamoDB answers and the process is not draining */
+        /** Readiness: DynamoDB has answered since start-up and the process is not draining */
         get: operations["getReadiness"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics */
-        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -285,7 +268,7 @@ export interface operations {
                     "application/json": components["schemas"]["Status"];
                 };
             };
-            /** @description Not ready: draining, or DynamoDB does not answer */
+            /** @description Not ready: starting (DynamoDB has not answered yet), or draining */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -299,32 +282,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Status"];
-                };
-            };
-        };
-    };
-    getMetrics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Metrics in the Prometheus text format */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example # HELP http_requests_total HTTP requests served, by route template, method and status code
-                     *     # TYPE http_requests_total counter
-                     *     http_requests_total{route="/users",method="GET",status_code="200"} 42
-                     */
-                    "text/plain": string;
                 };
             };
         };

@@ -1,14 +1,15 @@
 // `npm start`: the whole service on this machine, no AWS account needed. Starts dynalite and
 // s3rver on 127.0.0.1 with data under .local/ (kept across restarts), creates the table and the
 // bucket, makes a local API key on first run unless API_KEYS is set, runs a local OpenID Connect
-// issuer the service trusts next to the key unless OIDC_ISSUER is set, and serves the API.
-// Every setting of the real service can still be given in the environment.
+// issuer the service trusts next to the key unless OIDC_ISSUER is set, and serves the API, its
+// docs and its metrics. Every setting of the real service can still be given in the environment.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { createAwsClients } from '../src/aws/clients.js'
-import { ConfigError, loadConfig } from '../src/config/config.js'
+import { ConfigError, loadConfig, type Config } from '../src/config/config.js'
 import { installGracefulShutdown } from '../src/lifecycle/graceful-shutdown.js'
 import { createResources } from '../src/setup/create-resources.js'
 import { EMULATOR_CREDENTIALS, startEmulators } from './local/emulators.js'
@@ -40,6 +41,8 @@ const env = {
   S3_FORCE_PATH_STYLE: 'true',
   // Ctrl-C on a laptop should not wait for a load balancer that is not there.
   SHUTDOWN_DRAIN_SECONDS: '0',
+  // The docs are how a developer first meets the API; nothing here is exposed to the internet.
+  DOCS_ENABLED: 'true',
   ...process.env,
   ...(usesLocalKey ? { API_KEYS: localSecret('api-key') } : {}),
   ...(issuer
@@ -51,7 +54,7 @@ const env = {
     : {}),
 }
 
-let config
+let config: Config
 try {
   config = loadConfig(env)
 } catch (error) {
@@ -71,7 +74,23 @@ setupClients.destroy()
 const app = await buildApp(config, { aws })
 app.addHook('onClose', stopBackends)
 installGracefulShutdown(app, config.shutdown)
+const metricsPort = await listenForMetrics(process.env.METRICS_PORT === undefined)
 await app.listen({ port: config.port, host: config.host })
+
+// Another local service (another user-api, a Prometheus exporter) may hold the default metrics
+// port; then any free port will do, and the banner says which. A port set explicitly is kept.
+async function listenForMetrics(anyPortWillDo: boolean): Promise<number> {
+  const listen = async (port: number) => {
+    await app.metricsServer.listen({ port, host: config.host })
+    return (app.metricsServer.server.address() as AddressInfo).port
+  }
+  try {
+    return await listen(config.metricsPort)
+  } catch (error) {
+    if (!anyPortWillDo || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    return listen(0)
+  }
+}
 
 const url = `http://${config.host}:${config.port}`
 const key = usesLocalKey ? config.apiKeys[0] : '<one of your API_KEYS>'
@@ -86,7 +105,8 @@ Or with an access token from the local issuer (scopes users:read, users:write, u
 process.stdout.write(`
 user-api is running on the local stack (data in ${dataDir})
   API:     ${url}
-  Docs:    ${url}/docs
+  Docs:    ${config.docsEnabled ? `${url}/docs` : 'off (DOCS_ENABLED=false)'}
+  Metrics: http://${config.host}:${metricsPort}/metrics
   API key: ${keyLine}${issuer ? `\n  Issuer:  ${issuer.url} (local only; \`npm run -s token\` prints an access token)` : ''}
 
 Try it:

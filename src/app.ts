@@ -8,7 +8,6 @@ import type { KeySetTimings } from './auth/key-set.js'
 import { AvatarStorage } from './avatars/avatar-storage.js'
 import { createAwsClients, type AwsOverrides } from './aws/clients.js'
 import type { Config } from './config/config.js'
-import { openApi } from './docs/openapi.js'
 import { healthRoutes } from './health/health-routes.js'
 import { Readiness } from './health/readiness.js'
 import { clientErrorHandler, frameworkErrors, problemDetails } from './http/error-handler.js'
@@ -16,7 +15,7 @@ import { requestContext, requestIdFrom } from './http/request-context.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import { BackgroundRetries } from './lifecycle/background-retries.js'
 import { createMetrics } from './metrics/metrics.js'
-import { metricsRoutes } from './metrics/metrics-routes.js'
+import { buildMetricsServer } from './metrics/metrics-server.js'
 import { UserRepository, staleClaimSeconds } from './users/user-repository.js'
 import { userRoutes } from './users/user-routes.js'
 import { UserService } from './users/user-service.js'
@@ -34,6 +33,8 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 declare module 'fastify' {
   interface FastifyInstance {
     readiness: Readiness
+    /** Serves /metrics on METRICS_PORT; the caller listens on it, and closing the app closes it. */
+    metricsServer: FastifyInstance
   }
 }
 
@@ -78,13 +79,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser('text/plain')
 
   const metrics = createMetrics()
+  const metricsServer = buildMetricsServer(metrics, app.log.child({ server: 'metrics' }))
+  app.decorate('metricsServer', metricsServer)
   const clients = createAwsClients(config.aws, metrics, options.aws, app.log)
   const staleClaimAfterSeconds = staleClaimSeconds(config.aws)
   const cleanups = new BackgroundRetries(app.log, { ...CLEANUP_RETRIES, giveUpAfterMs: staleClaimAfterSeconds * 1000 })
-  // Clean-ups still need the clients, so they stop first.
+  // Clean-ups still need the clients, so they stop first; metrics stay scrapeable to the end.
   app.addHook('onClose', async () => {
     await cleanups.close()
     clients.destroy()
+    await metricsServer.close()
   })
 
   const readiness = new Readiness(clients.dynamo, config.table, app.log, options.readinessCacheMs)
@@ -101,7 +105,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(requestContext, { metrics, isDraining: () => readiness.draining })
   await app.register(problemDetails)
-  await app.register(openApi, { version, tokenIssuer: config.oidc && { issuer: config.oidc.issuer, scopePrefix: config.oidc.scopePrefix } })
+  // Loaded only when enabled: Swagger UI and its static-file and YAML dependencies are a few MiB
+  // of memory that a production process without docs never needs.
+  if (config.docsEnabled) {
+    const { openApi } = await import('./docs/openapi.js')
+    await app.register(openApi, { version, tokenIssuer: config.oidc && { issuer: config.oidc.issuer, scopePrefix: config.oidc.scopePrefix } })
+  }
 
   const avatars = new AvatarStorage(clients.s3, config.avatars)
   const repository = new UserRepository(clients.documents, config.table, app.log, staleClaimAfterSeconds, cleanups)
@@ -113,7 +122,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   await app.register(healthRoutes, { readiness })
-  await app.register(metricsRoutes, { metrics })
   await app.register(userRoutes, { users, authenticator })
   return app
 }

@@ -16,6 +16,8 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     S3_BUCKET: 'openapi-document',
     // Never used: no request is served.
     API_KEYS: randomBytes(32).toString('base64url'),
+    // The document is the API's, whether or not a deployment serves it.
+    DOCS_ENABLED: 'true',
   })
   const app = await buildApp(config, { logger: false })
   try {

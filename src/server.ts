@@ -1,17 +1,31 @@
 // Production entry point: what the container runs. It never starts an emulator and refuses to
 // start without its required settings.
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/config.js'
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js'
+
+function exitWith(message: string): never {
+  process.stderr.write(`user-api cannot start.\n${message}\n`)
+  process.exit(1)
+}
 
 function configOrExit(): Config {
   try {
     return loadConfig(process.env)
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`user-api cannot start.\n${error.message}\n`)
-      process.exit(1)
-    }
+    if (error instanceof ConfigError) exitWith(error.message)
+    throw error
+  }
+}
+
+// A port that is taken or not allowed is a configuration problem: one line naming the setting.
+async function listenOrExit(server: FastifyInstance, port: number, host: string, variable: string): Promise<void> {
+  try {
+    await server.listen({ port, host })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') exitWith(`${variable}: cannot listen on ${host}:${port} (${code})`)
     throw error
   }
 }
@@ -22,4 +36,5 @@ installGracefulShutdown(app, config.shutdown)
 process.on('unhandledRejection', (reason) => {
   app.log.error({ err: reason }, 'unhandled promise rejection')
 })
-await app.listen({ port: config.port, host: config.host })
+await listenOrExit(app.metricsServer, config.metricsPort, config.host, 'METRICS_PORT')
+await listenOrExit(app, config.port, config.host, 'PORT')

@@ -8,6 +8,8 @@ const Seconds = (description: string, defaultValue: number, maximum = 86_400) =>
 export const EnvironmentSchema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 8000, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to bind' }),
+  METRICS_PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 9464, description: 'TCP port of /metrics, on HOST, apart from the API port' }),
+  DOCS_ENABLED: Type.Boolean({ default: false, description: 'Serve Swagger UI at /docs and the OpenAPI document at /openapi.json' }),
   AWS_REGION: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'AWS region, e.g. eu-west-1' }),
   DYNAMODB_TABLE: Type.String({ pattern: '^[A-Za-z0-9_.-]{3,255}$', description: 'Users table name' }),
   S3_BUCKET: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', description: 'Avatar bucket name' }),

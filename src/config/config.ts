@@ -13,7 +13,10 @@ export const MIN_API_KEY_LENGTH = 32
 
 export interface Config {
   port: number
+  /** Prometheus scrapes this port; the API port, which the Ingress exposes, does not serve /metrics. */
+  metricsPort: number
   host: string
+  docsEnabled: boolean
   logLevel: Environment['LOG_LEVEL']
   httpRequestTimeoutSeconds: number
   aws: {
@@ -89,11 +92,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
   const settings = candidate as Environment
   const apiKeys = loadApiKeys(settings, readFile, problems)
   const oidc = loadOidcConfig(settings, explicit, readFile, problems)
+  if (settings.METRICS_PORT === settings.PORT) problems.push(`METRICS_PORT: must differ from PORT (both ${settings.PORT})`)
   if (problems.length > 0) throw new ConfigError(problems)
 
   return {
     port: settings.PORT,
+    metricsPort: settings.METRICS_PORT,
     host: settings.HOST,
+    docsEnabled: settings.DOCS_ENABLED,
     logLevel: settings.LOG_LEVEL,
     httpRequestTimeoutSeconds: settings.HTTP_REQUEST_TIMEOUT_SECONDS,
     aws: {

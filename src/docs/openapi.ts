@@ -78,7 +78,7 @@ export const openApi = fastifyPlugin(
         servers: [{ url: '/', description: 'The service that serves this document' }],
         tags: [
           { name: 'users', description: 'User registration and lookup; requires an API key or an access token with the scope each operation lists' },
-          { name: 'operations', description: 'Health, readiness and metrics; no key needed' },
+          { name: 'operations', description: 'Health and readiness; no key needed (metrics are on a port of their own)' },
         ],
         components: { securitySchemes: securitySchemes(tokenIssuer) },
         // Secure by default: an operation is documented as open only where it says security: [].

@@ -2,7 +2,7 @@
 // service sends: the media type (problem details for every error), an example, and the response
 // headers. Fastify serializes each response with the schema under its media type, so the document
 // and the bytes on the wire come from the same entry.
-import { Type, type TSchema } from 'typebox'
+import type { TSchema } from 'typebox'
 import { API_KEY_CHALLENGE, BEARER_CHALLENGE } from '../auth/authentication.js'
 import { PROBLEM_MEDIA_TYPE, ProblemSchema, type Problem } from '../http/problem-schema.js'
 import { RETRY_AFTER_SECONDS } from '../http/problems.js'
@@ -59,10 +59,6 @@ export function jsonResponse<T extends TSchema>(
   { description, example, headers: names = [] }: { description: string; example: unknown; headers?: ResponseHeaderName[] },
 ) {
   return { description, headers: headers(names), content: { 'application/json': { schema, example } } }
-}
-
-export function textResponse(description: string, example: string) {
-  return { description, headers: headers([]), content: { 'text/plain': { schema: Type.String(), example } } }
 }
 
 export function noContentResponse(description: string) {

@@ -1,5 +1,6 @@
 // Liveness and readiness probes for Kubernetes and load balancers; open, like the rest of the
-// operational endpoints.
+// operational endpoints. Liveness depends on nothing outside the process, so a backend outage
+// never restarts pods; what readiness means is explained in readiness.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { jsonResponse } from '../docs/responses.js'
@@ -31,17 +32,17 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness }> =
         operationId: 'getReadiness',
         tags,
         security,
-        summary: 'Readiness: DynamoDB answers and the process is not draining',
+        summary: 'Readiness: DynamoDB has answered since start-up and the process is not draining',
         response: {
           200: jsonResponse(StatusSchema, { description: 'Ready to serve', example: { status: 'ready' } }),
-          503: jsonResponse(StatusSchema, { description: 'Not ready: draining, or DynamoDB does not answer', example: { status: 'not ready', reason: 'draining' } }),
+          503: jsonResponse(StatusSchema, { description: 'Not ready: starting (DynamoDB has not answered yet), or draining', example: { status: 'not ready', reason: 'draining' } }),
         },
       },
       logLevel: 'warn',
     },
     async (_request, reply) => {
-      const { ready, reason } = await readiness.isReady()
-      return ready ? { status: 'ready' } : reply.code(503).send({ status: 'not ready', ...(reason ? { reason } : {}) })
+      const state = await readiness.isReady()
+      return state.ready ? { status: 'ready' } : reply.code(503).send({ status: 'not ready', reason: state.reason })
     },
   )
 }

@@ -1,15 +1,25 @@
-// Readiness: DynamoDB answers and the process is not draining. The dependency check is cached
-// for a few seconds and shared by concurrent probes, so probes never multiply load on DynamoDB.
+// Readiness means "this pod can serve". A pod becomes ready once DynamoDB has answered a
+// DescribeTable for the configured table, so a deployment with a wrong table, region or identity
+// never becomes ready and never replaces working pods. From then on only draining makes it
+// unready: DynamoDB, IAM and KMS are shared by every pod, so a later fault would take every pod
+// out of the Service at once, and clients would meet load-balancer errors (and node drains a
+// blocked PodDisruptionBudget) instead of the 503 problem details with Retry-After that the API
+// gives for each call. Until the first success the check is cached for a few seconds and shared
+// by concurrent probes, so probes never multiply load on DynamoDB.
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { FastifyBaseLogger } from 'fastify'
 
 export const READINESS_CACHE_MS = 5000
+/** Longest a probe waits for DescribeTable; the chart's readiness probe timeout must exceed it. */
 export const READINESS_CHECK_TIMEOUT_MS = 2000
+
+export type NotReadyReason = 'draining' | 'starting'
 
 export class Readiness {
   draining = false
-  private cached: { ready: boolean; at: number } | undefined
-  private inFlight: Promise<boolean> | undefined
+  private dependenciesAnswered = false
+  private lastCheckAt: number | undefined
+  private inFlight: Promise<void> | undefined
 
   constructor(
     private readonly dynamo: DynamoDBClient,
@@ -18,31 +28,35 @@ export class Readiness {
     private readonly cacheMs = READINESS_CACHE_MS,
   ) {}
 
-  async isReady(): Promise<{ ready: boolean; reason?: string }> {
+  async isReady(): Promise<{ ready: true } | { ready: false; reason: NotReadyReason }> {
     if (this.draining) return { ready: false, reason: 'draining' }
-    const dynamoReady = await this.dynamoAnswers()
-    return dynamoReady ? { ready: true } : { ready: false, reason: 'dynamodb unavailable' }
+    if (!this.dependenciesAnswered) await this.checkAtMostEveryCacheMs()
+    return this.dependenciesAnswered ? { ready: true } : { ready: false, reason: 'starting' }
   }
 
-  private dynamoAnswers(): Promise<boolean> {
-    if (this.cached && Date.now() - this.cached.at < this.cacheMs) return Promise.resolve(this.cached.ready)
+  private checkAtMostEveryCacheMs(): Promise<void> {
+    if (this.lastCheckAt !== undefined && Date.now() - this.lastCheckAt < this.cacheMs) return Promise.resolve()
     this.inFlight ??= this.check().finally(() => {
+      this.lastCheckAt = Date.now()
       this.inFlight = undefined
     })
     return this.inFlight
   }
 
-  private async check(): Promise<boolean> {
-    let ready = false
+  private async check(): Promise<void> {
     try {
       const { Table } = await this.dynamo.send(new DescribeTableCommand({ TableName: this.table }), {
         abortSignal: AbortSignal.timeout(READINESS_CHECK_TIMEOUT_MS),
       })
-      ready = Table?.TableStatus === 'ACTIVE' || Table?.TableStatus === 'UPDATING'
+      if (Table?.TableStatus === 'ACTIVE' || Table?.TableStatus === 'UPDATING') {
+        this.dependenciesAnswered = true
+        this.log.info({ table: this.table }, 'ready: DynamoDB answered for the table')
+      } else {
+        this.log.warn({ table: this.table, table_status: Table?.TableStatus }, 'not ready yet: the table is not active')
+      }
     } catch (error) {
-      this.log.warn({ err: error }, 'readiness check: DynamoDB did not answer')
+      // The reason stays in the log: /readyz is reachable from outside and says only "starting".
+      this.log.warn({ err: error, table: this.table }, 'not ready yet: DescribeTable failed (check the table name, region and AWS identity)')
     }
-    this.cached = { ready, at: Date.now() }
-    return ready
   }
 }

@@ -19,7 +19,7 @@ describe('API key authentication', () => {
         done()
       },
     })
-    const started = await startTestStack({ API_KEYS: `${apiKey}, ${rotatedKey}` }, { loggerInstance: pino({ level: 'trace' }, sink) })
+    const started = await startTestStack({ API_KEYS: `${apiKey}, ${rotatedKey}`, DOCS_ENABLED: 'true' }, { loggerInstance: pino({ level: 'trace' }, sink) })
     stack = { ...started, apiKey }
   })
   after(async () => {
@@ -59,9 +59,10 @@ describe('API key authentication', () => {
     for (const [method, url] of [['POST', '/user'], ['GET', '/users'], ['GET', `/users/${crypto.randomUUID()}`], ['DELETE', `/users/${crypto.randomUUID()}`], ['POST', `/users/${crypto.randomUUID()}/avatar-upload`]] as const) {
       assertProblem(await stack.app.inject({ method, url, payload: method === 'POST' ? {} : undefined }), 401)
     }
-    for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs/']) {
+    for (const url of ['/healthz', '/readyz', '/openapi.json', '/docs/']) {
       assert.equal((await stack.app.inject({ method: 'GET', url })).statusCode, 200, url)
     }
+    assert.equal((await stack.app.metricsServer.inject('/metrics')).statusCode, 200, '/metrics on its own port')
   })
 
   it('never writes a key into the log', async () => {

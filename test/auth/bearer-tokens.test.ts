@@ -33,7 +33,7 @@ describe('bearer tokens from an OpenID Connect issuer', () => {
     // The service's own logger settings (redaction included), only more verbose and captured.
     const logger = { ...(loggerOptions(loadConfig(testEnvironment({ ...env, API_KEYS: 'k'.repeat(32) }))) as object), level: 'trace', stream }
     // A cooldown longer than the file, so the keys are fetched exactly once whatever the machine's speed.
-    stack = await startTestStack(env, { logger, keySetTimings: { ...DEFAULT_KEY_SET_TIMINGS, cooldownMs: 3_600_000 } })
+    stack = await startTestStack({ ...env, DOCS_ENABLED: 'true' }, { logger, keySetTimings: { ...DEFAULT_KEY_SET_TIMINGS, cooldownMs: 3_600_000 } })
   })
   after(async () => {
     await stack.close()
@@ -210,7 +210,7 @@ describe('bearer tokens from an OpenID Connect issuer', () => {
   })
 
   it('counts every refusal by reason in /metrics', async () => {
-    const metrics = (await stack.app.inject({ method: 'GET', url: '/metrics' })).body
+    const metrics = (await stack.app.metricsServer.inject({ method: 'GET', url: '/metrics' })).body
     for (const reason of ['insufficient_scope', 'algorithm', 'expired', 'not_yet_valid', 'issuer', 'audience', 'unknown_key', 'signature', 'too_large', 'malformed', 'claims', 'two_credentials', 'unsupported_scheme', 'missing_credentials']) {
       assert.ok(new RegExp(`^auth_failures_total\\{reason="${reason}"\\} [1-9]`, 'm').test(metrics), reason)
     }
@@ -261,7 +261,7 @@ describe('API keys alone (no issuer)', () => {
   let stack: TestStack
 
   before(async () => {
-    stack = await startTestStack()
+    stack = await startTestStack({ DOCS_ENABLED: 'true' })
   })
   after(async () => {
     await stack.close()
@@ -308,7 +308,7 @@ describe('bearer tokens while the issuer is unreachable', () => {
     // The background refresh runs beside the requests; wait (boundedly) for it to be counted.
     let metrics = ''
     for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      metrics = (await stack.app.inject({ method: 'GET', url: '/metrics' })).body
+      metrics = (await stack.app.metricsServer.inject({ method: 'GET', url: '/metrics' })).body
       if (/^oidc_key_fetches_total\{outcome="failure"\} 2$/m.test(metrics)) break
     }
     assert.ok(/^oidc_key_fetches_total\{outcome="failure"\} 2$/m.test(metrics), 'the first attempt and one background refresh')

@@ -118,7 +118,7 @@ describe('AWS connection limit', () => {
     assert.equal(second.headers['retry-after'], '2')
     assert.ok(waitedMs >= QUEUE_TIMEOUT_MS - 10 && waitedMs < 5000, `gave up after the queue timeout, not the request timeout (${Math.round(waitedMs)} ms)`)
 
-    const metrics = (await stack.app.inject('/metrics')).body
+    const metrics = (await stack.app.metricsServer.inject('/metrics')).body
     assert.match(metrics, /^aws_call_attempts_in_flight\{aws_service="dynamodb"\} 1$/m)
     assert.match(metrics, /^aws_call_errors_total\{aws_service="dynamodb",operation="PutItem",error_code="BackendBusyError"\} 1$/m)
     // The readiness probe does not queue behind the traffic it judges.
@@ -126,7 +126,7 @@ describe('AWS connection limit', () => {
 
     proxy.releaseAll()
     assert.equal((await first).statusCode, 201)
-    const after = (await stack.app.inject('/metrics')).body
+    const after = (await stack.app.metricsServer.inject('/metrics')).body
     assert.match(after, /^aws_call_attempts_in_flight\{aws_service="dynamodb"\} 0$/m)
     assert.match(after, /^aws_call_attempts_waiting\{aws_service="dynamodb"\} 0$/m)
     // The second claim never left the queue, so there was nothing to undo.

@@ -22,7 +22,9 @@ describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const config = loadConfig(minimal, noFiles)
     assert.equal(config.port, 8000)
+    assert.equal(config.metricsPort, 9464)
     assert.equal(config.host, '0.0.0.0')
+    assert.equal(config.docsEnabled, false)
     assert.equal(config.avatars.maxBytes, 5 * 1024 * 1024)
     assert.equal(config.avatars.uploadTtlSeconds, 900)
     assert.equal(config.avatars.kmsKeyId, undefined)
@@ -52,6 +54,14 @@ describe('loadConfig', () => {
     assert.equal(config.avatars.maxBytes, 1024)
     assert.equal(config.aws.s3ForcePathStyle, true)
     assert.match(config.avatars.kmsKeyId ?? '', /^arn:aws:kms/)
+  })
+
+  it('takes the metrics port and the docs switch, and refuses a metrics port equal to the API port', () => {
+    const config = loadConfig({ ...minimal, METRICS_PORT: '9100', DOCS_ENABLED: 'true' }, noFiles)
+    assert.equal(config.metricsPort, 9100)
+    assert.equal(config.docsEnabled, true)
+    assert.deepEqual(problemsOf({ ...minimal, PORT: '9464' }), ['METRICS_PORT: must differ from PORT (both 9464)'])
+    assert.match(problemsOf({ ...minimal, DOCS_ENABLED: 'sometimes' }).join(' | '), /^DOCS_ENABLED: /)
   })
 
   it('lists every problem at once, naming each variable', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config/config.js'
 import { authed } from '../support/http.js'
-import { startTestStack, type TestStack } from '../support/test-stack.js'
+import { newApiKey, startTestStack, testEnvironment, type TestStack } from '../support/test-stack.js'
 
 describe('operations endpoints', () => {
   let stack: TestStack
@@ -37,12 +39,15 @@ describe('operations endpoints', () => {
     assert.equal(problem.json<{ request_id: string }>().request_id, 'trace-me')
   })
 
-  it('exposes request and AWS call metrics by route, method and status in Prometheus format', async () => {
+  it('exposes request and AWS call metrics by route, method and status in Prometheus format, on the metrics port only', async () => {
     const client = authed(stack.app, stack.apiKey)
     await client.register('Metric', 'metric@example.com')
     await client.get('/users')
     await client.get(`/users/${crypto.randomUUID()}`)
-    const response = await stack.app.inject('/metrics')
+    const onApiPort = await stack.app.inject('/metrics')
+    assert.equal(onApiPort.statusCode, 404, 'the API port, which the Ingress exposes, does not serve /metrics')
+    assert.equal(onApiPort.headers['content-type'], 'application/problem+json; charset=utf-8')
+    const response = await stack.app.metricsServer.inject('/metrics')
     assert.equal(response.statusCode, 200)
     assert.match(String(response.headers['content-type']), /^text\/plain/)
     const text = response.body
@@ -52,5 +57,16 @@ describe('operations endpoints', () => {
     assert.match(text, /aws_call_duration_seconds_count\{aws_service="dynamodb",operation="Scan",outcome="success"\} 1/)
     assert.match(text, /process_cpu_seconds_total/)
     assert.match(text, /nodejs_eventloop_lag_seconds/)
+    assert.doesNotMatch(text, /route="\/metrics"/, 'scrapes are not counted as API requests')
+    assert.equal((await stack.app.metricsServer.inject('/users')).statusCode, 404, 'the metrics port serves nothing else')
+  })
+
+  it('serves neither /docs nor /openapi.json unless DOCS_ENABLED is set', async () => {
+    const app = await buildApp(loadConfig(testEnvironment({ API_KEYS: newApiKey() })))
+    try {
+      for (const url of ['/docs', '/docs/', '/openapi.json']) assert.equal((await app.inject(url)).statusCode, 404, url)
+    } finally {
+      await app.close()
+    }
   })
 })

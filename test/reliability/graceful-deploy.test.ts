@@ -119,6 +119,8 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
     setup.destroy()
 
     const port = await unassignedPort()
+    let metricsPort = await unassignedPort()
+    while (metricsPort === port) metricsPort = await unassignedPort()
     baseUrl = `http://127.0.0.1:${port}`
     const started = performance.now()
     server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -127,6 +129,7 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
         PATH: process.env.PATH,
         HOST: '127.0.0.1',
         PORT: String(port),
+        METRICS_PORT: String(metricsPort),
         AWS_REGION: config.aws.region,
         DYNAMODB_TABLE: config.table,
         S3_BUCKET: config.avatars.bucket,

@@ -34,7 +34,7 @@ describe('the API key never appears in a log line', () => {
   before(async () => {
     proxy = await startTcpProxy()
     const config = loadConfig(testEnvironment({ ...FAST_FAILURE, API_KEYS: newApiKey() }))
-    stack = await startTestStack(FAST_FAILURE, { endpoints: { dynamodb: proxy.url }, logger: logger(config), readinessCacheMs: 0 })
+    stack = await startTestStack({ ...FAST_FAILURE, DOCS_ENABLED: 'true' }, { endpoints: { dynamodb: proxy.url }, logger: logger(config), readinessCacheMs: 0 })
     proxy.setTarget(stack.emulators.dynamoEndpoint)
     await stack.app.listen({ port: 0, host: '127.0.0.1' })
     port = (stack.app.server.address() as { port: number }).port
@@ -88,6 +88,7 @@ describe('the API key never appears in a log line', () => {
     await call('DELETE', `/users/${id}`)
     await call('DELETE', `/users/${id}`)
     for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/nowhere']) await call('GET', path)
+    for (const url of ['/metrics', '/nowhere']) await stack.app.metricsServer.inject({ url, headers: { 'x-api-key': stack.apiKey } })
     for (const key of [`${stack.apiKey}x`, stack.apiKey.slice(0, -1), stack.apiKey.toLowerCase(), `${stack.apiKey},${stack.apiKey}`]) {
       assert.equal((await call('GET', '/users', { key })).status, 401)
     }

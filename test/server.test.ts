@@ -1,0 +1,86 @@
+// The production entry point as its own process: /metrics is served on METRICS_PORT and nowhere
+// else, and a port it cannot take stops it with one line naming the setting, not a stack trace.
+// No AWS call is made here (readiness asks DynamoDB only when probed), so no emulator is needed.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, it } from 'node:test'
+import { unassignedPort } from './support/ports.js'
+import { newApiKey, testEnvironment } from './support/test-stack.js'
+
+const START_LIMIT_MS = 30_000
+
+async function twoPorts(): Promise<[number, number]> {
+  const port = await unassignedPort()
+  let metricsPort = await unassignedPort()
+  while (metricsPort === port) metricsPort = await unassignedPort()
+  return [port, metricsPort]
+}
+
+function startServer(port: number, metricsPort: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      ...testEnvironment({ API_KEYS: newApiKey(), LOG_LEVEL: 'warn' }),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      SHUTDOWN_DRAIN_SECONDS: '0',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  return { child, exited, output: () => output }
+}
+
+describe('src/server.ts', () => {
+  it('serves /metrics on METRICS_PORT only', async () => {
+    const [port, metricsPort] = await twoPorts()
+    const server = startServer(port, metricsPort)
+    try {
+      const started = performance.now()
+      for (;;) {
+        const live = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.status === 200, () => false)
+        if (live) break
+        assert.equal(server.child.exitCode, null, `the server exited:\n${server.output()}`)
+        assert.ok(performance.now() - started < START_LIMIT_MS, `not listening after ${START_LIMIT_MS} ms:\n${server.output()}`)
+        await sleep(50)
+      }
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+      assert.equal(metrics.status, 200)
+      assert.match(await metrics.text(), /^process_cpu_seconds_total/m)
+      const onApiPort = await fetch(`http://127.0.0.1:${port}/metrics`)
+      await onApiPort.arrayBuffer()
+      assert.equal(onApiPort.status, 404)
+    } finally {
+      server.child.kill('SIGTERM')
+      const [code] = await server.exited
+      assert.equal(code, 0, server.output())
+    }
+  })
+
+  for (const taken of ['PORT', 'METRICS_PORT'] as const) {
+    it(`stops with one clear line when ${taken} is taken`, async () => {
+      const [port, metricsPort] = await twoPorts()
+      const holder = createServer()
+      holder.listen(taken === 'PORT' ? port : metricsPort, '127.0.0.1')
+      await once(holder, 'listening')
+      try {
+        const server = startServer(port, metricsPort)
+        const [code] = await server.exited
+        assert.equal(code, 1)
+        const takenPort = taken === 'PORT' ? port : metricsPort
+        assert.match(server.output(), new RegExp(`^user-api cannot start\\.\\n${taken}: cannot listen on 127\\.0\\.0\\.1:${takenPort} \\(EADDRINUSE\\)$`, 'm'))
+        assert.doesNotMatch(server.output(), /\n\s+at /, 'no stack trace')
+      } finally {
+        holder.close()
+      }
+    })
+  }
+})
