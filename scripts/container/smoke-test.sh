@@ -170,6 +170,8 @@ node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))' >"$work
 api_key=$(cat "$work/secrets/api-keys")
 chmod 0444 "$work/secrets/api-keys"
 port=$(free_port)
+metrics_port=$(free_port)
+while [ "$metrics_port" = "$port" ]; do metrics_port=$(free_port); done
 touch "$work/before-start"
 sleep 1
 
@@ -178,7 +180,7 @@ mapfile -t cmd < <(node -e 'for (const part of JSON.parse(process.argv[1]).Cmd) 
 started_ms=$(date +%s%3N)
 buildah "${buildah_options[@]}" run \
   --volume "$work/secrets:/run/secrets/user-api:ro" \
-  --env HOST=127.0.0.1 --env PORT="$port" \
+  --env HOST=127.0.0.1 --env PORT="$port" --env METRICS_PORT="$metrics_port" \
   --env AWS_REGION=us-east-1 --env DYNAMODB_TABLE=users-smoke --env S3_BUCKET=avatars-smoke \
   --env S3_FORCE_PATH_STYLE=true \
   --env AWS_ENDPOINT_URL_DYNAMODB="$dynamodb_endpoint" --env AWS_ENDPOINT_URL_S3="$s3_endpoint" \
@@ -219,10 +221,12 @@ status=$(http_status -X POST "$base_url/user" -H "X-API-Key: $api_key" -H 'Conte
 status=$(http_status "$base_url/users" -H "X-API-Key: $api_key")
 [ "$status" = 200 ] || fail "GET /users returned $status: $(cat "$work/body")"
 grep -q "\"$email\"" "$work/body" || fail "GET /users does not list the new user: $(cat "$work/body")"
-status=$(http_status "$base_url/metrics")
-[ "$status" = 200 ] || fail "/metrics returned $status"
+status=$(http_status "http://127.0.0.1:$metrics_port/metrics")
+[ "$status" = 200 ] || fail "/metrics on the metrics port returned $status"
 grep -q '^http_requests_total' "$work/body" || fail "/metrics has no http_requests_total"
-log "POST /user 201, GET /users lists the user, /metrics served"
+status=$(http_status "$base_url/metrics")
+[ "$status" = 404 ] || fail "/metrics on the API port returned $status, expected 404"
+log "POST /user 201, GET /users lists the user, /metrics served on the metrics port only"
 
 # --- 7. graceful shutdown -----------------------------------------------------------------------
 kill -TERM "$node_pid"
