@@ -4,12 +4,14 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment'
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress'
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import type { IPod } from 'kubernetes-models/v1/Pod'
 import type { IService } from 'kubernetes-models/v1/Service'
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount'
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import { parseAllDocuments } from 'yaml'
 
 export const chartDirectory = fileURLToPath(new URL('../../charts/user-api', import.meta.url))
@@ -98,8 +100,10 @@ export function parseManifests(text: string): KubernetesObject[] {
 interface TypedKinds {
   ConfigMap: IConfigMap
   Deployment: IDeployment
+  HorizontalPodAutoscaler: IHorizontalPodAutoscaler
   Ingress: IIngress
   NetworkPolicy: INetworkPolicy
+  PodDisruptionBudget: IPodDisruptionBudget
   Pod: IPod
   Service: IService
   ServiceAccount: IServiceAccount

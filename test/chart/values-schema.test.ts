@@ -45,6 +45,9 @@ describe('values.schema.json', () => {
     ['a bare KMS key id', ['--set', 'config.s3KmsKeyId=0b7c5f4e-8d8a-4d5c-9d2b-3f1b2a6c7d8e'], /s3KmsKeyId/],
     ['a KMS alias ARN', ['--set', 'config.s3KmsKeyId=arn:aws:kms:eu-west-1:123456789012:alias/user-api'], /s3KmsKeyId/],
     ['an invalid IRSA role ARN', ['--set', 'serviceAccount.irsaRoleArn=my-role'], /irsaRoleArn/],
+    ['an exec preStop hook (the image promises no binary to run)', ['--set', 'drain.preStop=exec'], /preStop/],
+    ['the former single whenUnsatisfiable for both topology keys', ['--set', 'topologySpread.whenUnsatisfiable=DoNotSchedule'], /whenUnsatisfiable/],
+    ['a metrics port above 65535', ['--set', 'metrics.port=70000'], /port/],
     ['an Ingress host without paths', ['--set-json', 'ingress.hosts=[{"host":"a.example.com","paths":[]}]'], /paths/],
     ['an issuer over plain http', ['--set', 'auth.oidc.issuer=http://issuer.example,auth.oidc.audience[0]=user-api'], /issuer/],
     ['the algorithm none', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,auth.oidc.algorithms[0]=none'], /algorithms/],
@@ -63,12 +66,6 @@ describe('values.schema.json', () => {
 })
 
 describe('template guards', () => {
-  test('a grace period not longer than drain + timeout is refused', async () => {
-    const result = await template('--set', 'terminationGracePeriodSeconds=15')
-    assert.notEqual(result.exitCode, 0)
-    assert.match(result.stderr, /terminationGracePeriodSeconds \(15\) must exceed/)
-  })
-
   test('minReplicas above maxReplicas is refused', async () => {
     const result = await template('--set', 'autoscaling.minReplicas=5,autoscaling.maxReplicas=3')
     assert.notEqual(result.exitCode, 0)

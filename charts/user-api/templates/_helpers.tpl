@@ -112,3 +112,67 @@ app.kubernetes.io/part-of: user-api
 {{- define "user-api.cursorSecretMountPath" -}}
 /var/run/secrets/user-api-cursor
 {{- end }}
+
+{{/* resources.limits.memory in whole MiB (rounded down); accepts the quantity forms of the schema. */}}
+{{- define "user-api.memoryLimitMiB" -}}
+{{- $limit := .Values.resources.limits.memory | default "" }}
+{{- /* A plain number in a values file arrives as a float; print it without an exponent. */}}
+{{- $limit = kindIs "float64" $limit | ternary (printf "%.0f" $limit) (toString $limit) }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $limit }}
+{{- $unit := trimPrefix $number $limit }}
+{{- $bytesPerUnit := dict "" 1 "k" 1000 "Ki" 1024 "M" 1000000 "Mi" 1048576 "G" 1000000000 "Gi" 1073741824 "T" 1000000000000 "Ti" 1099511627776 }}
+{{- if or (not $number) (not (hasKey $bytesPerUnit $unit)) }}
+{{- fail (printf "resources.limits.memory (%q) must be a memory quantity such as 320Mi: the V8 heap limit is derived from it" $limit) }}
+{{- end }}
+{{- div (mulf (float64 $number) (get $bytesPerUnit $unit) | int64) 1048576 }}
+{{- end }}
+
+{{/* The V8 old generation gets the memory limit minus what Node needs besides it, so V8 collects
+     garbage before the container reaches its limit instead of being killed by the kernel. Node's
+     own default follows the cgroup limit: it lets the heap alone grow to about the whole limit. */}}
+{{- define "user-api.nodeOptions" -}}
+{{- $limit := int (include "user-api.memoryLimitMiB" .) }}
+{{- $oldSpace := sub $limit (int .Values.nodeMemory.reservedMiB) }}
+{{- if lt $oldSpace 64 }}
+{{- fail (printf "resources.limits.memory (%d MiB) minus nodeMemory.reservedMiB (%d MiB) leaves %d MiB for the V8 old generation; at least 64 MiB are needed" $limit (int .Values.nodeMemory.reservedMiB) $oldSpace) }}
+{{- end }}
+{{- printf "--max-old-space-size=%d --max-semi-space-size=%d" $oldSpace (int .Values.nodeMemory.semiSpaceMiB) }}
+{{- end }}
+
+{{/* Seconds load balancers need to stop sending requests to a terminating pod: the kubelet's
+     readiness period x threshold plus the load balancer's own deregistration time. */}}
+{{- define "user-api.drainSeconds" -}}
+{{- add (mul .Values.readinessProbe.periodSeconds .Values.readinessProbe.failureThreshold) .Values.drain.loadBalancerDeregistrationSeconds }}
+{{- end }}
+
+{{/* "true" when the drain is a preStop sleep: the kubelet's sleep action exists from Kubernetes
+     1.30 (beta, on by default). Older API servers drop the field, which would silently remove the
+     drain, so `auto` falls back to the app's own drain there: it needs nothing in the image. */}}
+{{- define "user-api.preStopSleep" -}}
+{{- if eq .Values.drain.preStop "auto" }}
+{{- semverCompare ">=1.30-0" .Capabilities.KubeVersion.Version }}
+{{- else }}
+{{- eq .Values.drain.preStop "sleep" }}
+{{- end }}
+{{- end }}
+
+{{/* SHUTDOWN_DRAIN_SECONDS: none after a preStop sleep (the wait is over when SIGTERM arrives). */}}
+{{- define "user-api.appDrainSeconds" -}}
+{{- if eq (include "user-api.preStopSleep" .) "true" }}0{{ else }}{{ include "user-api.drainSeconds" . }}{{ end }}
+{{- end }}
+
+{{/* The app's DescribeTable timeout at start-up (READINESS_CHECK_TIMEOUT_MS in src/health/readiness.ts). */}}
+{{- define "user-api.readinessCheckTimeoutSeconds" -}}
+2
+{{- end }}
+
+{{- define "user-api.terminationGracePeriodSeconds" -}}
+{{- $needed := add (include "user-api.drainSeconds" .) .Values.config.shutdownTimeoutSeconds }}
+{{- if kindIs "invalid" .Values.terminationGracePeriodSeconds }}
+{{- add $needed 5 }}
+{{- else if le (int .Values.terminationGracePeriodSeconds) (int $needed) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed the drain (%s s: readinessProbe.periodSeconds x failureThreshold + drain.loadBalancerDeregistrationSeconds) + config.shutdownTimeoutSeconds (%d s), or the kubelet kills pods mid-drain; leave it empty to derive it" (int .Values.terminationGracePeriodSeconds) (include "user-api.drainSeconds" .) (int .Values.config.shutdownTimeoutSeconds)) }}
+{{- else }}
+{{- .Values.terminationGracePeriodSeconds }}
+{{- end }}
+{{- end }}
