@@ -14,6 +14,7 @@ export interface BenchOptions {
   build: boolean
   output: string | undefined
   profileDir: string | undefined
+  node: string | undefined
   starts: number
   rounds: number
 }
@@ -33,7 +34,9 @@ export const USAGE = `Usage: npm run bench -- [options]       (each option also 
   --no-build              run ./dist/server.js from \`npm run build\` instead of compiling
   --output <file>         JSON results ("" for none)                     BENCH_OUTPUT (bench/results/latest.json)
   --profile <dir>         write V8 CPU profiles of the services there    BENCH_PROFILE_DIR
-Smoke run (about a minute):
+  --node <path>           the Node binary that runs the service, e.g. Node 24 from
+                          npm test's tools: .tools/node24/bin/node        BENCH_NODE (this one)
+Smoke run (about two and a half minutes: the idle instance is read 135 s after its start):
   npm run bench -- --duration 2 --rounds 1 --warmup 1 --initial-warmup 2 --small-users 200 --large-users 2000 --starts 1`
 
 export class UsageError extends Error {
@@ -64,6 +67,7 @@ const FLAGS = {
   'no-build': { type: 'boolean' },
   output: { type: 'string' },
   profile: { type: 'string' },
+  node: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -91,6 +95,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     build: !values['no-build'],
     output: values.output ?? env.BENCH_OUTPUT ?? 'bench/results/latest.json',
     profileDir: values.profile ?? env.BENCH_PROFILE_DIR,
+    node: values.node ?? env.BENCH_NODE,
     starts: positiveInteger('starts', values.starts ?? env.BENCH_STARTS, 3),
     rounds: positiveInteger('rounds', values.rounds ?? env.BENCH_ROUNDS, 10),
   }

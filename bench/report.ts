@@ -27,12 +27,24 @@ export interface FlatnessVerdict {
   flat: boolean
 }
 
+export interface MemoryVerdict {
+  figure: string
+  measuredMiB: number | null
+  budgetMiB: number
+  withinBudget: boolean
+}
+
 export interface BenchReport {
   date: string
   command: string
   machine: Machine
   options: Record<string, unknown>
   startToReadyMs: number[]
+  serviceNode: string
+  serviceNodeOptions: string
+  // Median over the cold starts, read as /readyz first answers 200.
+  serviceRssJustStartedMiB: number | null
+  // An instance that never got a request, IDLE_SECONDS after it became ready.
   serviceIdleRssMiB: number | null
   seeding: SeedResult[]
   scenarios: ScenarioResult[]
@@ -40,6 +52,7 @@ export interface BenchReport {
   authentication: AuthenticationCosts
   serviceExits: string[]
   loadAverageAtEnd: number[]
+  memory: { budgetMiB: { peakRss: number; idleRss: number }; idleSeconds: number; verdicts: MemoryVerdict[] }
 }
 
 export function describeMachine(): Machine {
@@ -69,6 +82,22 @@ export function flatness(small: ScenarioResult, large: ScenarioResult): Flatness
       latencyWithin(small.latencyMs.p99, large.latencyMs.p99) &&
       cpuWithin(small.serviceCpuMsPer1k, large.serviceCpuMsPer1k),
   }
+}
+
+// A figure that could not be measured (no /proc) fails too: the budget is a promise about Linux pods.
+export function judgeMemory(report: Pick<BenchReport, 'scenarios' | 'serviceIdleRssMiB' | 'memory'>): MemoryVerdict[] {
+  const peaks = report.scenarios.map((result) => result.servicePeakRssMiB)
+  const peak = peaks.length === 0 || peaks.includes(null) ? null : Math.max(...(peaks as number[]))
+  const verdict = (figure: string, measuredMiB: number | null, budgetMiB: number): MemoryVerdict => ({
+    figure,
+    measuredMiB,
+    budgetMiB,
+    withinBudget: measuredMiB !== null && measuredMiB <= budgetMiB,
+  })
+  return [
+    verdict('peak RSS under load (highest of all scenarios)', peak, report.memory.budgetMiB.peakRss),
+    verdict(`idle RSS (${report.memory.idleSeconds} s after start, no request)`, report.serviceIdleRssMiB, report.memory.budgetMiB.idleRss),
+  ]
 }
 
 export function median(values: number[]): number {
@@ -119,7 +148,8 @@ export function formatReport(report: BenchReport): string {
     `Machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.loadAverageAtEnd.join(' ')} at end`,
     `Command: ${report.command}`,
     `Load: autocannon, ${first?.connections} connections, ${Math.round(first?.durationSeconds ?? 0)} s per scenario and table in ${first?.rounds} alternating rounds, after a warm-up; all on 127.0.0.1`,
-    `Start to /readyz = 200: median ${integer(median(report.startToReadyMs))} ms of ${report.startToReadyMs.map(integer).join(', ')} ms; idle RSS ${integer(report.serviceIdleRssMiB)} MiB`,
+    `Service: ${report.serviceNode}, NODE_OPTIONS=${report.serviceNodeOptions}`,
+    `Start to /readyz = 200: median ${integer(median(report.startToReadyMs))} ms of ${report.startToReadyMs.map(integer).join(', ')} ms; RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
     `Seeded with BatchWriteItem: ${seeding}`,
     '',
     table(
@@ -134,6 +164,11 @@ export function formatReport(report: BenchReport): string {
       report.authentication.costs.map((cost) => [cost.credential, cost.microsecondsPerRequest.toFixed(1), cost.batchesMicroseconds.map((value) => value.toFixed(1)).join(' ')]),
     ),
     `Fetches of the issuer's keys during those ${integer(report.authentication.costs.length * CALLS_PER_CREDENTIAL)} authentications: ${report.authentication.keyFetches}`,
+    '',
+    table(
+      ['Service memory', 'MiB', 'budget MiB', 'within'],
+      report.memory.verdicts.map((verdict) => [verdict.figure, integer(verdict.measuredMiB), integer(verdict.budgetMiB), verdict.withinBudget ? 'yes' : 'NO']),
+    ),
     '',
     `Services stopped with SIGTERM: ${report.serviceExits.join(', ')}`,
   ].join('\n')

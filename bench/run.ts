@@ -2,24 +2,27 @@
 // concurrency. Two instances of it serve a table of 1,000 and a table of 100,000 users and are
 // measured in alternating rounds, so the comparison is fair on a busy machine. Everything runs on
 // 127.0.0.1 and is stopped at the end, on failure and on Ctrl-C. See docs/performance.md.
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { dirname, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import type { RequestOptions } from 'autocannon'
 import { createAwsClients, type AwsClients } from '../src/aws/clients.js'
 import { createApiKeyVerifier } from '../src/auth/api-keys.js'
 import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
 import { measureAuthenticationCost } from './auth-cost.js'
-import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, PAGE_SIZE, tableFor } from './bench-settings.js'
+import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_NODE_OPTIONS, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
 import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.js'
 import { readProcessStats } from './process-stats.js'
-import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, median, type BenchReport, type SeedResult } from './report.js'
+import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, judgeMemory, median, type BenchReport, type SeedResult } from './report.js'
 import { check, FIRST_PAGE, firstPage, randomPages, registrations } from './scenarios.js'
 import { seedUsers } from './seed-users.js'
 import { buildService, freePorts, startService, type RunningService } from './service-process.js'
@@ -125,8 +128,12 @@ async function serviceEnvironment(emulators: EmulatorProcess, table: string, cre
     CURSOR_SECRET: credentials.cursorSecret,
     LOG_LEVEL: options.logLevel,
     SHUTDOWN_DRAIN_SECONDS: '0',
+    // As the chart sets it for a pod with its default memory limit.
+    NODE_OPTIONS: PRODUCTION_NODE_OPTIONS,
   }
 }
+
+const mebibytes = (bytes: number | undefined) => (bytes === undefined ? null : bytes / 1024 ** 2)
 
 async function main(): Promise<number> {
   const parsed = parseBenchOptions(process.argv.slice(2), process.env)
@@ -168,9 +175,11 @@ async function main(): Promise<number> {
   const apiKey = randomBytes(32).toString('base64url')
   const credentials: Credentials = { apiKey, issuer, cursorSecret: randomBytes(32).toString('base64url') }
   const nodeOptions = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir)}`] : []
+  const node = options.node ? resolve(options.node) : process.execPath
+  const serviceNode = (await promisify(execFile)(node, ['--version'])).stdout.trim()
   const serviceExits: string[] = []
   const start = async (table: string): Promise<RunningService> => {
-    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options), nodeOptions)
+    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options), nodeOptions, node)
     cleanups.push(async () => {
       serviceExits.push(await service.stop())
     })
@@ -178,19 +187,26 @@ async function main(): Promise<number> {
   }
 
   // Cold starts as a pod would make them; the last one stays up and serves the small table.
-  log(`starting the service ${options.starts} time(s): node ${entry}`)
+  log(`starting the service ${options.starts} time(s): ${node} ${entry} (${serviceNode}, NODE_OPTIONS=${PRODUCTION_NODE_OPTIONS})`)
   const startsToReadyMs: number[] = []
-  for (let attempt = 1; attempt < options.starts; attempt++) {
-    const service = await startService(entry, await serviceEnvironment(emulators, tableFor(options.smallUsers), credentials, options), nodeOptions)
+  const rssJustStartedMiB: number[] = []
+  const started = async (service: RunningService) => {
     startsToReadyMs.push(service.startToReadyMs)
+    const rss = mebibytes((await readProcessStats(service.pid))?.rssBytes)
+    if (rss !== null) rssJustStartedMiB.push(rss)
+    return service
+  }
+  for (let attempt = 1; attempt < options.starts; attempt++) {
+    const service = await started(await startService(entry, await serviceEnvironment(emulators, tableFor(options.smallUsers), credentials, options), nodeOptions, node))
     const exit = await service.stop()
     if (exit !== 'exit 0') throw new Error(`the service did not exit cleanly on SIGTERM (${exit}):\n${service.output()}`)
   }
-  const smallService = await start(tableFor(options.smallUsers))
-  startsToReadyMs.push(smallService.startToReadyMs)
-  const idle = await readProcessStats(smallService.pid)
+  const smallService = await started(await start(tableFor(options.smallUsers)))
   log(`  /readyz answered 200 after ${startsToReadyMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}`)
   const largeService = await start(tableFor(options.largeUsers))
+  // A third instance that never gets a request: a pod waiting for traffic, read at the end.
+  const idleService = await start(tableFor(options.smallUsers))
+  const idleSince = performance.now()
 
   const small = await seedTable(clients, options.smallUsers, options.seedConcurrency)
   const large = await seedTable(clients, options.largeUsers, options.seedConcurrency)
@@ -238,6 +254,10 @@ async function main(): Promise<number> {
   const registrationResults = await measure('POST /user', [targets[1]!], registrations, settings)
   const credentialResults = await measure(`GET ${FIRST_PAGE}${CREDENTIAL_COMPARISON}`, credentialTargets, firstPage, settings)
 
+  const idleWaitMs = IDLE_SECONDS * 1000 - (performance.now() - idleSince)
+  if (idleWaitMs > 0) log(`waiting ${Math.round(idleWaitMs / 1000)} s more before reading the RSS of the instance without requests...`)
+  await sleep(Math.max(0, idleWaitMs))
+  const atRest = await readProcessStats(idleService.pid)
   await cleanUp()
   const scenarios = [...firstPages, ...randomPageResults, ...registrationResults, ...credentialResults]
   const report: BenchReport = {
@@ -246,14 +266,19 @@ async function main(): Promise<number> {
     machine,
     options: { ...options },
     startToReadyMs: startsToReadyMs,
-    serviceIdleRssMiB: idle ? idle.rssBytes / 1024 ** 2 : null,
+    serviceNode,
+    serviceNodeOptions: PRODUCTION_NODE_OPTIONS,
+    serviceRssJustStartedMiB: rssJustStartedMiB.length === 0 ? null : median(rssJustStartedMiB),
+    serviceIdleRssMiB: mebibytes(atRest?.rssBytes),
     seeding: [small.seed, large.seed],
     scenarios,
     flatness: [flatness(firstPages[0]!, firstPages[1]!), flatness(randomPageResults[0]!, randomPageResults[1]!)],
     authentication,
     serviceExits,
     loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
+    memory: { budgetMiB: MEMORY_BUDGET_MIB, idleSeconds: IDLE_SECONDS, verdicts: [] },
   }
+  report.memory.verdicts = judgeMemory(report)
   process.stdout.write(`\n${formatReport(report)}\n`)
   if (options.output) {
     const output = resolve(projectRoot, options.output)
@@ -265,8 +290,10 @@ async function main(): Promise<number> {
   for (const result of failures) log(`${result.name}: ${result.non2xx} non-2xx responses, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`)
   const uncleanExits = serviceExits.filter((exit) => exit !== 'exit 0')
   if (uncleanExits.length > 0) log(`a service did not exit cleanly on SIGTERM (${uncleanExits.join(', ')})`)
+  const overBudget = report.memory.verdicts.filter((verdict) => !verdict.withinBudget)
+  for (const verdict of overBudget) log(`${verdict.figure} ${verdict.measuredMiB === null ? 'could not be measured' : `${Math.round(verdict.measuredMiB)} MiB is over its budget of ${verdict.budgetMiB} MiB`}`)
   log(`median time to ready ${Math.round(median(startsToReadyMs))} ms; total bench time ${Math.round((performance.now() - benchStarted) / 1000)} s`)
-  return failures.length === 0 && uncleanExits.length === 0 ? 0 : 1
+  return failures.length === 0 && uncleanExits.length === 0 && overBudget.length === 0 ? 0 : 1
 }
 
 try {

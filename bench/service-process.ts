@@ -73,10 +73,10 @@ export interface RunningService {
   output: () => string
 }
 
-export async function startService(entry: string, env: Record<string, string>, nodeOptions: string[] = []): Promise<RunningService> {
+export async function startService(entry: string, env: Record<string, string>, nodeOptions: string[] = [], node = process.execPath): Promise<RunningService> {
   const url = `http://127.0.0.1:${env.PORT}`
   const started = performance.now()
-  const child = spawn(process.execPath, [...nodeOptions, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(node, [...nodeOptions, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
