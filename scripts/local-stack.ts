@@ -74,8 +74,17 @@ setupClients.destroy()
 const app = await buildApp(config, { aws })
 app.addHook('onClose', stopBackends)
 installGracefulShutdown(app, config.shutdown)
-const metricsPort = await listenForMetrics(process.env.METRICS_PORT === undefined)
-await app.listen({ port: config.port, host: config.host })
+let metricsPort = 0
+try {
+  metricsPort = await listenForMetrics(process.env.METRICS_PORT === undefined)
+  await app.listen({ port: config.port, host: config.host })
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error
+  console.error(`Cannot listen on ${config.host}: ${(error as Error).message}. Choose another PORT or METRICS_PORT.`)
+  await app.close()
+  process.exit(1)
+}
 
 // Another local service (another user-api, a Prometheus exporter) may hold the default metrics
 // port; then any free port will do, and the banner says which. A port set explicitly is kept.
