@@ -25,7 +25,8 @@ async function listenOrExit(server: FastifyInstance, port: number, host: string,
     await server.listen({ port, host })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') exitWith(`${variable}: cannot listen on ${host}:${port} (${code})`)
+    if (code === 'EADDRINUSE' || code === 'EACCES') exitWith(`${variable}: cannot listen on ${host}:${port} (${code})`)
+    if (code === 'EADDRNOTAVAIL') exitWith(`HOST: ${host} is not an address of this machine (${code})`)
     throw error
   }
 }
