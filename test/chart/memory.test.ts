@@ -22,11 +22,11 @@ describe('V8 heap limits from resources.limits.memory', () => {
   })
 
   const cases: [string, number][] = [
-    ['1Gi', 1024 - 144],
-    ['0.5Gi', 512 - 144],
-    ['536870912', 512 - 144],
-    ['500M', 476 - 144],
-    ['262144Ki', 256 - 144],
+    ['1Gi', 1024 - 176],
+    ['0.5Gi', 512 - 176],
+    ['536870912', 512 - 176],
+    ['500M', 476 - 176],
+    ['262144Ki', 256 - 176],
   ]
   for (const [limit, oldSpace] of cases) {
     test(`a ${limit} limit leaves ${oldSpace} MiB to the old generation`, async () => {
@@ -35,17 +35,17 @@ describe('V8 heap limits from resources.limits.memory', () => {
   }
 
   test('a plain number of bytes, as a values file gives it, works too', async () => {
-    assert.equal(await nodeOptionsOf(['--set-json', 'resources.limits.memory=536870912']), '--max-old-space-size=368 --max-semi-space-size=16')
+    assert.equal(await nodeOptionsOf(['--set-json', 'resources.limits.memory=536870912']), '--max-old-space-size=336 --max-semi-space-size=16')
   })
 
   test('follows nodeMemory', async () => {
-    assert.equal(await nodeOptionsOf(['--set', 'nodeMemory.reservedMiB=100,nodeMemory.semiSpaceMiB=8']), '--max-old-space-size=220 --max-semi-space-size=8')
+    assert.equal(await nodeOptionsOf(['--set', 'nodeMemory.reservedMiB=100,nodeMemory.semiSpaceMiB=8']), '--max-old-space-size=252 --max-semi-space-size=8')
   })
 
   test('refuses a limit that leaves the old generation less than 64 MiB', async () => {
-    const result = await helm(['template', 'user-api', '.', ...valueArguments('default', ['--set', 'resources.limits.memory=192Mi'])])
+    const result = await helm(['template', 'user-api', '.', ...valueArguments('default', ['--set', 'resources.limits.memory=224Mi'])])
     assert.notEqual(result.exitCode, 0)
-    assert.match(result.stderr, /resources\.limits\.memory \(192 MiB\) minus nodeMemory\.reservedMiB \(144 MiB\) leaves 48 MiB/)
+    assert.match(result.stderr, /resources\.limits\.memory \(224 MiB\) minus nodeMemory\.reservedMiB \(176 MiB\) leaves 48 MiB/)
   })
 
   test('refuses NODE_OPTIONS in extraEnv, which would replace the derived limits', async () => {
