@@ -12,6 +12,7 @@ import { healthRoutes } from './health/health-routes.js'
 import { Readiness } from './health/readiness.js'
 import { clientErrorHandler, frameworkErrors, problemDetails } from './http/error-handler.js'
 import { requestContext, requestIdFrom } from './http/request-context.js'
+import { securityHeaders } from './http/security-headers.js'
 import { validatorCompiler } from './http/validator-compiler.js'
 import { BackgroundRetries } from './lifecycle/background-retries.js'
 import { createMetrics } from './metrics/metrics.js'
@@ -69,6 +70,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     frameworkErrors,
     clientErrorHandler,
+    // request.ip (rate limits, logs): the connection's address, or the X-Forwarded-For entry that
+    // many hops back when that many proxies in front of the service are trusted to append it.
+    trustProxy: config.trustedProxyHops > 0 ? (_address: string, hop: number) => hop < config.trustedProxyHops : false,
   }).withTypeProvider<TypeBoxTypeProvider>()
   // Node waits up to 60 s for request headers by default, and a body trickled in after them is
   // held to that same deadline; the request timeout is the limit a client must meet.
@@ -103,6 +107,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...(options.keySetTimings ? { keySetTimings: options.keySetTimings } : {}),
   })
 
+  await app.register(securityHeaders)
   await app.register(requestContext, { metrics, isDraining: () => readiness.draining })
   await app.register(problemDetails)
   // Loaded only when enabled: Swagger UI and its static-file and YAML dependencies are a few MiB
@@ -122,6 +127,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   await app.register(healthRoutes, { readiness })
-  await app.register(userRoutes, { users, authenticator })
+  await app.register(userRoutes, { users, authenticator, rateLimits: { settings: config.rateLimits, metrics } })
   return app
 }

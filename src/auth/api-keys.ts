@@ -14,6 +14,7 @@ export function createApiKeyVerifier(keys: readonly string[]): (presented: unkno
     return {
       digest,
       caller: {
+        id: `key:${digest.subarray(0, 16).toString('base64url')}`,
         // A short fingerprint to tell keys apart in logs during rotation; it cannot be reversed to a key.
         logFields: { key_id: digest.subarray(0, 4).toString('hex') },
         scopes,

@@ -4,7 +4,7 @@
 // signature with a key of the issuer, `iss`, `exp` and `nbf` with the clock tolerance, the
 // audience, and that it is an access token with a subject. A failure says which check failed, in
 // general terms, and never carries the token.
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { errors, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import type { OidcConfig } from '../config/oidc-config.js'
 import { ALL_SCOPES, type Caller, type Scope } from './caller.js'
@@ -117,6 +117,8 @@ export function createBearerTokenVerifier({ config, getKey, now }: BearerTokenVe
     }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : payload.azp
     return {
+      // Hashed: a subject can be long, and ids are kept in memory per caller (rate limits).
+      id: `token:${createHash('sha256').update(`${config.issuer}\n${subject}`).digest('base64url')}`,
       logFields: {
         sub: subject.slice(0, LOG_VALUE_LENGTH),
         ...(typeof clientId === 'string' ? { client_id: clientId.slice(0, LOG_VALUE_LENGTH) } : {}),

@@ -5,6 +5,9 @@ import { Type, type Static } from 'typebox'
 const Seconds = (description: string, defaultValue: number, maximum = 86_400) =>
   Type.Integer({ minimum: 0, maximum, default: defaultValue, description })
 
+const RequestsPerWindow = (description: string, defaultValue: number) =>
+  Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: defaultValue, description: `${description}; 0 turns the limit off` })
+
 export const EnvironmentSchema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 8000, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to bind' }),
@@ -49,6 +52,13 @@ export const EnvironmentSchema = Type.Object({
   OIDC_SCOPE_PREFIX: Type.Optional(Type.String({ pattern: '^\\S+$', description: 'Prefix of the scopes in tokens, e.g. user-api/ for Amazon Cognito' })),
   CURSOR_SECRET: Type.Optional(Type.String({ description: 'Signs the pagination cursors of token callers; the same on every replica' })),
   CURSOR_SECRET_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding CURSOR_SECRET, e.g. a mounted Secret' })),
+  // Abuse protection (src/rate-limits/): per pod, counted in fixed windows; 0 turns a limit off.
+  TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, maximum: 10, default: 0, description: 'Proxies in front of the service whose X-Forwarded-For entries are trusted; 0 uses the connection address' }),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: 'Length of a rate-limit window' }),
+  RATE_LIMIT_REGISTRATION: RequestsPerWindow('Registrations and avatar-upload renewals per credential and window', 600),
+  RATE_LIMIT_READS: RequestsPerWindow('Reads (lookups and list pages) per credential and window', 6000),
+  RATE_LIMIT_DELETES: RequestsPerWindow('Deletions per credential and window', 600),
+  RATE_LIMIT_AUTH_FAILURES: RequestsPerWindow('Requests failing authentication per client address and window', 120),
 })
 
 export type Environment = Static<typeof EnvironmentSchema>

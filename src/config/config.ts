@@ -44,6 +44,18 @@ export interface Config {
   /** Undefined when bearer tokens are off. */
   oidc: OidcConfig | undefined
   shutdown: { drainSeconds: number; timeoutSeconds: number }
+  /** Proxies in front of the service whose X-Forwarded-For entries name the client; 0: the connection's address. */
+  trustedProxyHops: number
+  rateLimits: RateLimitSettings
+}
+
+/** Per pod, in fixed windows (src/rate-limits/); a limit of 0 is off. */
+export interface RateLimitSettings {
+  windowSeconds: number
+  /** Requests per credential and window, in each route group. */
+  perCredential: { registration: number; reads: number; deletes: number }
+  /** Requests that fail authentication, per client address and window. */
+  authFailuresPerAddress: number
 }
 
 const schemaDefault = (variable: keyof typeof EnvironmentSchema.properties) =>
@@ -123,6 +135,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
     apiKeys,
     oidc,
     shutdown: { drainSeconds: settings.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: settings.SHUTDOWN_TIMEOUT_SECONDS },
+    trustedProxyHops: settings.TRUSTED_PROXY_HOPS,
+    rateLimits: {
+      windowSeconds: settings.RATE_LIMIT_WINDOW_SECONDS,
+      perCredential: { registration: settings.RATE_LIMIT_REGISTRATION, reads: settings.RATE_LIMIT_READS, deletes: settings.RATE_LIMIT_DELETES },
+      authFailuresPerAddress: settings.RATE_LIMIT_AUTH_FAILURES,
+    },
   }
 }
 

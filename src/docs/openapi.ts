@@ -57,6 +57,29 @@ function finishDocument(document: JsonObject): JsonObject {
   return { ...document, paths, components: { ...components, schemas: sortedSchemas, headers } }
 }
 
+/**
+ * The Content-Security-Policy of Swagger UI at /docs (page and assets), in place of the API's
+ * default-src 'none' (http/security-headers.ts): its scripts, styles and images come from this
+ * service, its inline styles are Swagger UI's own, it fetches the document from here and, with a
+ * token issuer, the issuer's discovery document for Authorize. It sends nothing elsewhere (no
+ * validator badge) and cannot be framed. test/docs/swagger-ui.test.ts renders it in Chromium.
+ */
+export function docsContentSecurityPolicy(tokenIssuer: TokenIssuer | undefined): Record<string, string[]> {
+  return {
+    'default-src': ["'self'"],
+    'base-uri': ["'self'"],
+    'connect-src': ["'self'", ...(tokenIssuer ? [new URL(tokenIssuer.issuer).origin] : [])],
+    'font-src': ["'self'", 'data:'],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+    'img-src': ["'self'", 'data:'],
+    'object-src': ["'none'"],
+    'script-src': ["'self'"],
+    'script-src-attr': ["'none'"],
+    'style-src': ["'self'", "'unsafe-inline'"],
+  }
+}
+
 export const openApi = fastifyPlugin(
   async (app: FastifyInstance, { version, tokenIssuer }: { version: string; tokenIssuer: TokenIssuer | undefined }) => {
     // A route behind authentication declares the scope it needs (config.scope); its security
@@ -86,7 +109,7 @@ export const openApi = fastifyPlugin(
       },
       transformObject: (documentObject) => finishDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     })
-    await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: docsContentSecurityPolicy(tokenIssuer) })
     app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger())
   },
   { name: 'openapi' },

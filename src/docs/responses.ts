@@ -32,6 +32,24 @@ export const RESPONSE_HEADERS = {
     schema: { type: 'string' },
     example: `${API_KEY_CHALLENGE}, ${BEARER_CHALLENGE}`,
   },
+  'RateLimit-Limit': {
+    description: 'Requests per window that the limit checked for this request allows: the caller\'s limit for this route group, or, on a 429 for failed authentication, the failures allowed per client address (per server instance)',
+    required: false,
+    schema: { type: 'integer', minimum: 1 },
+    example: 6000,
+  },
+  'RateLimit-Remaining': {
+    description: 'Requests left in the current window of that limit',
+    required: false,
+    schema: { type: 'integer', minimum: 0 },
+    example: 5999,
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until the current window of that limit ends',
+    required: false,
+    schema: { type: 'integer', minimum: 1 },
+    example: 42,
+  },
   Location: {
     description: 'Path of the new user',
     required: true,
@@ -65,8 +83,11 @@ export function noContentResponse(description: string) {
   return { type: 'null', description, headers: headers([]) } as const
 }
 
+const RATE_LIMIT_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] as const satisfies ResponseHeaderName[]
+
 function problemResponse(status: number, description: string, example: Pick<Problem, 'title' | 'detail' | 'errors'>) {
-  const names: ResponseHeaderName[] = status === 401 || status === 403 ? ['WWW-Authenticate'] : status === 503 ? ['Retry-After'] : []
+  const names: ResponseHeaderName[] =
+    status === 401 || status === 403 ? ['WWW-Authenticate'] : status === 503 ? ['Retry-After'] : status === 429 ? ['Retry-After', ...RATE_LIMIT_HEADERS] : []
   return {
     description,
     headers: headers(names),
@@ -112,6 +133,10 @@ export const ProblemResponses = {
     title: 'Unsupported Media Type',
     detail: 'Send the body as application/json.',
   }),
+  429: problemResponse(429, 'Rate limit reached: the caller\'s limit for this route group, or too many requests with failed authentication from the client address; retry after the Retry-After delay', {
+    title: 'Too Many Requests',
+    detail: 'This credential has used up its 600 registration requests per 60 s. Retry after 42 s.',
+  }),
   500: problemResponse(500, 'Internal error; details are in the server log under the request id', {
     title: 'Internal Server Error',
     detail: 'Something went wrong on our side. Quote the request id when reporting it.',
@@ -120,4 +145,23 @@ export const ProblemResponses = {
     title: 'Service Unavailable',
     detail: 'A storage backend is temporarily unavailable. Please retry.',
   }),
+}
+
+interface ResponseEntry {
+  headers: Record<string, { type: 'string' }>
+}
+
+/**
+ * The responses of an operation behind the rate limits (src/rate-limits/): the RateLimit-* headers
+ * on every response sent after the caller's limit was checked (all but the refusals of
+ * authentication), and the 429.
+ */
+export function rateLimited<Responses extends Record<number, ResponseEntry>>(responses: Responses): Responses & { 429: (typeof ProblemResponses)[429] } {
+  const withHeaders = Object.fromEntries(
+    Object.entries(responses).map(([status, response]: [string, ResponseEntry]) => [
+      status,
+      status === '401' || status === '403' ? response : { ...response, headers: { ...response.headers, ...headers(RATE_LIMIT_HEADERS) } },
+    ]),
+  )
+  return { ...withHeaders, 429: ProblemResponses[429] } as Responses & { 429: (typeof ProblemResponses)[429] }
 }

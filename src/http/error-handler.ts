@@ -9,6 +9,7 @@ import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from
 import { describeValidationErrors, type ValidationIssue } from '../validation/validation-errors.js'
 import { PROBLEM_MEDIA_TYPE, type Problem } from './problem-schema.js'
 import { HttpProblem, RETRY_AFTER_SECONDS } from './problems.js'
+import { RAW_SECURITY_HEADER_LINES, setSecurityHeaders } from './security-headers.js'
 
 const PROBLEM_CONTENT_TYPE = `${PROBLEM_MEDIA_TYPE}; charset=utf-8`
 
@@ -39,6 +40,7 @@ const CLIENT_ERRORS: Record<string, [number, string, string]> = {
 // Errors Fastify answers before any hook runs (a malformed escape in the URL, an overlong path
 // parameter): same problem details, and the request id set by hand since no hook has run.
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  setSecurityHeaders(request.raw, reply.raw)
   const status = error.statusCode ?? 400
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : 'The URL is malformed.'
   void send(reply, problem(status, STATUS_CODES[status] ?? 'Client Error', detail, request), { 'X-Request-Id': request.id })
@@ -56,7 +58,7 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   this.log.debug({ error_code: error.code }, 'client error')
   const body = JSON.stringify({ type: 'about:blank', title, status, detail: 'The server could not read the request.' })
   socket.end(
-    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${RAW_SECURITY_HEADER_LINES}Connection: close\r\n\r\n${body}`,
   )
 }
 

@@ -13,6 +13,8 @@ export interface Metrics {
   /** Requests refused by authentication or authorisation, by a reason from a fixed list (auth/). */
   authFailures: Counter<'reason'>
   oidcKeyFetches: Counter<'outcome'>
+  /** Requests refused with 429, by route group and which limit refused them (rate-limits/). */
+  rateLimited: Counter<'route_group' | 'reason'>
   /** Reports a service's in-flight and waiting AWS call attempts on every scrape. */
   watchCallQueue(awsService: string, queue: CallQueueState): void
 }
@@ -80,6 +82,12 @@ export function createMetrics(): Metrics {
       name: 'oidc_key_fetches_total',
       help: 'Fetches of the token issuer signing keys (discovery included), by outcome',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limited_requests_total',
+      help: 'Requests refused with 429 by the per-pod rate limits, by route group and reason (credential: the caller used up its limit; auth_failures: its address failed authentication too often)',
+      labelNames: ['route_group', 'reason'],
       registers: [registry],
     }),
   }

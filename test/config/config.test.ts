@@ -100,6 +100,24 @@ describe('loadConfig', () => {
     assert.deepEqual(problems, ['API_KEYS_FILE: cannot read /missing (ENOENT)'])
   })
 
+  it('sets rate limits a normal client never meets, per pod, and trusts no proxy by default', () => {
+    const config = loadConfig(minimal, noFiles)
+    assert.equal(config.trustedProxyHops, 0)
+    assert.deepEqual(config.rateLimits, { windowSeconds: 60, perCredential: { registration: 600, reads: 6000, deletes: 600 }, authFailuresPerAddress: 120 })
+    const custom = loadConfig(
+      { ...minimal, TRUSTED_PROXY_HOPS: '2', RATE_LIMIT_WINDOW_SECONDS: '10', RATE_LIMIT_REGISTRATION: '0', RATE_LIMIT_READS: '50', RATE_LIMIT_DELETES: '5', RATE_LIMIT_AUTH_FAILURES: '0' },
+      noFiles,
+    )
+    assert.equal(custom.trustedProxyHops, 2)
+    assert.deepEqual(custom.rateLimits, { windowSeconds: 10, perCredential: { registration: 0, reads: 50, deletes: 5 }, authFailuresPerAddress: 0 })
+  })
+
+  it('refuses rate-limit settings out of range, naming each', () => {
+    const problems = problemsOf({ ...minimal, TRUSTED_PROXY_HOPS: '-1', RATE_LIMIT_WINDOW_SECONDS: '0', RATE_LIMIT_READS: 'many', RATE_LIMIT_AUTH_FAILURES: '-5' })
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]).sort(), ['RATE_LIMIT_AUTH_FAILURES', 'RATE_LIMIT_READS', 'RATE_LIMIT_WINDOW_SECONDS', 'TRUSTED_PROXY_HOPS'])
+    assert.deepEqual(problemsOf({ ...minimal, TRUSTED_PROXY_HOPS: '11' }).map((problem) => problem.split(':')[0]), ['TRUSTED_PROXY_HOPS'])
+  })
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ ...minimal, PORT: '', S3_KMS_KEY_ID: '  ' }, noFiles)
     assert.equal(config.port, 8000)

@@ -31,14 +31,16 @@ interface Document {
 }
 
 const EXPECTED: Record<string, { operationId: string; statuses: string[]; open?: boolean; scope?: string }> = {
-  'post /user': { operationId: 'registerUser', statuses: ['201', '400', '401', '403', '409', '413', '415', '500', '503'], scope: 'users:write' },
-  'get /users': { operationId: 'listUsers', statuses: ['200', '400', '401', '403', '500', '503'], scope: 'users:read' },
-  'get /users/{id}': { operationId: 'getUser', statuses: ['200', '400', '401', '403', '404', '500', '503'], scope: 'users:read' },
-  'delete /users/{id}': { operationId: 'deleteUser', statuses: ['204', '400', '401', '403', '404', '500', '503'], scope: 'users:delete' },
-  'post /users/{id}/avatar-upload': { operationId: 'renewAvatarUpload', statuses: ['201', '400', '401', '403', '404', '413', '415', '500', '503'], scope: 'users:write' },
+  'post /user': { operationId: 'registerUser', statuses: ['201', '400', '401', '403', '409', '413', '415', '429', '500', '503'], scope: 'users:write' },
+  'get /users': { operationId: 'listUsers', statuses: ['200', '400', '401', '403', '429', '500', '503'], scope: 'users:read' },
+  'get /users/{id}': { operationId: 'getUser', statuses: ['200', '400', '401', '403', '404', '429', '500', '503'], scope: 'users:read' },
+  'delete /users/{id}': { operationId: 'deleteUser', statuses: ['204', '400', '401', '403', '404', '429', '500', '503'], scope: 'users:delete' },
+  'post /users/{id}/avatar-upload': { operationId: 'renewAvatarUpload', statuses: ['201', '400', '401', '403', '404', '413', '415', '429', '500', '503'], scope: 'users:write' },
   'get /healthz': { operationId: 'getLiveness', statuses: ['200'], open: true },
   'get /readyz': { operationId: 'getReadiness', statuses: ['200', '503'], open: true },
 }
+
+const RATE_LIMIT_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']
 
 function operations(document: Document): [key: string, operation: Operation][] {
   return Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]): [string, Operation] => [`${method} ${path}`, operation]))
@@ -96,7 +98,7 @@ describe('the OpenAPI document', () => {
     }
   })
 
-  it('documents X-Request-Id on every response and Location, Link, Retry-After and WWW-Authenticate where they are sent', () => {
+  it('documents X-Request-Id on every response and Location, Link, Retry-After, WWW-Authenticate and RateLimit-* where they are sent', () => {
     const headersOf = (key: string, status: string) => Object.keys(operations(document).find(([candidate]) => candidate === key)?.[1].responses[status]?.headers ?? {}).sort()
     for (const [key, operation] of operations(document)) {
       for (const [status, response] of Object.entries(operation.responses)) {
@@ -104,10 +106,15 @@ describe('the OpenAPI document', () => {
         for (const header of Object.values(response.headers ?? {})) assert.match(header.$ref, /^#\/components\/headers\//)
         if (status === '401' || status === '403') assert.ok(response.headers['WWW-Authenticate'], `${key} ${status}: WWW-Authenticate`)
         if (status === '503' && key !== 'get /readyz') assert.ok(response.headers['Retry-After'], `${key} 503: Retry-After`)
+        // Behind the rate limits: every response after the caller's limit was checked says where it stands.
+        const limited = !EXPECTED[key]?.open && status !== '401' && status !== '403'
+        for (const header of RATE_LIMIT_HEADERS) assert.equal(header in response.headers, limited, `${key} ${status}: ${header}`)
+        if (status === '429') assert.ok(response.headers['Retry-After'], `${key} 429: Retry-After`)
       }
     }
-    assert.deepEqual(headersOf('post /user', '201'), ['Location', 'X-Request-Id'])
-    assert.deepEqual(headersOf('get /users', '200'), ['Link', 'X-Request-Id'])
+    assert.deepEqual(headersOf('post /user', '201'), ['Location', ...RATE_LIMIT_HEADERS, 'X-Request-Id'])
+    assert.deepEqual(headersOf('get /users', '200'), ['Link', ...RATE_LIMIT_HEADERS, 'X-Request-Id'])
+    assert.deepEqual(headersOf('get /users', '429'), [...RATE_LIMIT_HEADERS, 'Retry-After', 'X-Request-Id'])
     assert.equal(document.components.headers.Link.required, false, 'the last page has no Link')
     assert.equal(document.components.headers['X-Request-Id'].required, true)
   })

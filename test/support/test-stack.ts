@@ -30,6 +30,12 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     S3_FORCE_PATH_STYLE: 'true',
     LOG_LEVEL: 'silent',
     AWS_MAX_ATTEMPTS: '2',
+    // Fuzzers, floods of bad tokens and load tests are not normal clients: the rate limits are off
+    // unless a test turns them on (test/rate-limits/).
+    RATE_LIMIT_REGISTRATION: '0',
+    RATE_LIMIT_READS: '0',
+    RATE_LIMIT_DELETES: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
     ...overrides,
   }
 }
