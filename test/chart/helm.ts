@@ -36,6 +36,7 @@ export const valueSets = {
   irsa: ['ci/irsa-values.yaml'],
   existingSecret: ['ci/existing-secret-values.yaml'],
   ingressTls: ['ci/ingress-tls-values.yaml'],
+  albWaf: ['ci/alb-waf-values.yaml'],
   gateway: ['ci/gateway-values.yaml'],
   monitoring: ['ci/monitoring-values.yaml'],
   autoscalingOff: ['ci/autoscaling-off-values.yaml'],

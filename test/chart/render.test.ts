@@ -41,6 +41,11 @@ describe('what each value set renders', () => {
     const objects = await render('monitoring')
     assert.equal(objectsOfKind(objects, 'ServiceMonitor').length, 1)
     assert.equal(objectsOfKind(objects, 'PrometheusRule').length, 1)
+    const rules = (onlyObjectOfKind(objects, 'PrometheusRule') as unknown as { spec: { groups: { rules: { alert?: string; expr: string; for?: string }[] }[] } }).spec.groups.flatMap((group) => group.rules)
+    const throttled = rules.find((rule) => rule.alert === 'UserApiDynamoDbThrottled')
+    assert.ok(throttled, 'no alert for DynamoDB throttling')
+    assert.match(throttled.expr, /aws_call_errors_total\{namespace="apps", service="user-api", aws_service="dynamodb", error_code=~"ThrottlingException\|ProvisionedThroughputExceededException\|RequestLimitExceeded"\}/)
+    assert.equal(throttled.for, '1m')
     const dashboards = objectsOfKind(objects, 'ConfigMap').filter((object) => object.metadata?.labels?.grafana_dashboard === '1')
     assert.equal(dashboards.length, 1)
   })
@@ -52,6 +57,62 @@ describe('what each value set renders', () => {
     // cert-manager issues the certificate into secretName for exactly these hosts.
     assert.deepEqual(ingress.spec!.tls, [{ secretName: 'user-api-tls', hosts: ['user-api.example.com'] }])
     assert.deepEqual(ingress.spec!.rules!.map((rule) => rule.host), ['user-api.example.com'])
+  })
+
+  test('ingressTls (ingress-nginx): HSTS comes from the controller for TLS hosts, so no annotation and no header ConfigMap', async () => {
+    const objects = await render('ingressTls')
+    assert.deepEqual(Object.keys(onlyObjectOfKind(objects, 'Ingress').metadata!.annotations ?? {}), ['cert-manager.io/cluster-issuer'])
+    assert.equal(objectsOfKind(objects, 'ConfigMap').filter((map) => map.metadata?.name?.endsWith('-edge-headers')).length, 0)
+  })
+
+  test('ingress-nginx with ingressNginxCustomHeaders: the custom-headers annotation names a ConfigMap with the HSTS header', async () => {
+    const objects = await render('ingressTls', ['--set', 'ingress.hsts.ingressNginxCustomHeaders=true,ingress.hsts.maxAgeSeconds=600,ingress.hsts.includeSubDomains=false'])
+    const ingress = onlyObjectOfKind(objects, 'Ingress')
+    assert.equal(ingress.metadata!.annotations?.['nginx.ingress.kubernetes.io/custom-headers'], 'apps/user-api-edge-headers')
+    const headers = objectsOfKind(objects, 'ConfigMap').find((map) => map.metadata!.name === 'user-api-edge-headers')
+    assert.deepEqual(headers?.data, { 'Strict-Transport-Security': 'max-age=600' })
+    const off = await render('ingressTls', ['--set', 'ingress.hsts.ingressNginxCustomHeaders=true,ingress.hsts.enabled=false'])
+    assert.equal(onlyObjectOfKind(off, 'Ingress').metadata!.annotations?.['nginx.ingress.kubernetes.io/custom-headers'], undefined)
+  })
+
+  test('albWaf (AWS Load Balancer Controller): the WAF web ACL, HSTS and no Server header on the HTTPS listener; the values\' own annotations win', async () => {
+    const annotations = onlyObjectOfKind(await render('albWaf'), 'Ingress').metadata!.annotations ?? {}
+    assert.equal(annotations['alb.ingress.kubernetes.io/wafv2-acl-arn'], 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/user-api-prod-api/0b7c5f4e-8d8a-4d5c-9d2b-3f1b2a6c7d8e')
+    // The controller splits this stringMap at commas and each pair at its first '='.
+    const attributes = Object.fromEntries(
+      (annotations['alb.ingress.kubernetes.io/listener-attributes.HTTPS-443'] ?? '').split(',').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+    )
+    assert.deepEqual(attributes, {
+      'routing.http.response.server.enabled': 'false',
+      'routing.http.response.strict_transport_security.header_value': 'max-age=63072000; includeSubDomains; preload',
+    })
+    const overridden = await render('albWaf', ['--set', 'ingress.annotations.alb\\.ingress\\.kubernetes\\.io/wafv2-acl-arn=none,ingress.hsts.enabled=false'])
+    const own = onlyObjectOfKind(overridden, 'Ingress').metadata!.annotations ?? {}
+    assert.equal(own['alb.ingress.kubernetes.io/wafv2-acl-arn'], 'none')
+    assert.equal(own['alb.ingress.kubernetes.io/listener-attributes.HTTPS-443'], 'routing.http.response.server.enabled=false')
+  })
+
+  test('another controller gets none of these annotations, even with a WAF web ACL', async () => {
+    const objects = await render('albWaf', ['--set', 'ingress.controller=other'])
+    assert.deepEqual(Object.keys(onlyObjectOfKind(objects, 'Ingress').metadata!.annotations ?? {}).filter((key) => !key.endsWith('/scheme') && !key.endsWith('/target-type') && !key.endsWith('/listen-ports')), [])
+  })
+
+  test('the client address: X-Forwarded-For trusted one hop deep behind the Ingress or HTTPRoute, not at all without, as set when set', async () => {
+    const hops = async (valueSet: ValueSetName, extra: string[] = []) =>
+      objectsOfKind(await render(valueSet, extra), 'ConfigMap').find((map) => map.metadata!.name === 'user-api')?.data?.TRUSTED_PROXY_HOPS
+    assert.equal(await hops('default'), '0')
+    assert.equal(await hops('ingressTls'), '1')
+    assert.equal(await hops('gateway'), '1')
+    assert.equal(await hops('albWaf', ['--set', 'config.trustedProxyHops=2']), '2')
+    assert.equal(await hops('ingressTls', ['--set', 'config.trustedProxyHops=0']), '0')
+  })
+
+  test('the rate limits reach the app as its settings', async () => {
+    const data = objectsOfKind(await render('default', ['--set', 'config.rateLimit.reads=0,config.rateLimit.windowSeconds=30']), 'ConfigMap').find((map) => map.metadata!.name === 'user-api')?.data
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(data ?? {}).filter(([key]) => key.startsWith('RATE_LIMIT_'))),
+      { RATE_LIMIT_WINDOW_SECONDS: '30', RATE_LIMIT_REGISTRATION: '600', RATE_LIMIT_READS: '0', RATE_LIMIT_DELETES: '600', RATE_LIMIT_AUTH_FAILURES: '120' },
+    )
   })
 
   test('gateway: an HTTPRoute', async () => {
@@ -85,8 +146,8 @@ describe('what each value set renders', () => {
 })
 
 describe('NOTES.txt', () => {
-  const notes = async (valueSet: ValueSetName) => {
-    const result = await helm(['install', 'user-api', '.', '--dry-run=client', '--namespace', 'apps', ...valueArguments(valueSet)])
+  const notes = async (valueSet: ValueSetName, extra: string[] = []) => {
+    const result = await helm(['install', 'user-api', '.', '--dry-run=client', '--namespace', 'apps', ...valueArguments(valueSet, extra)])
     assert.equal(result.exitCode, 0, result.stderr)
     return result.stdout.slice(result.stdout.indexOf('NOTES:'))
   }
@@ -102,6 +163,12 @@ describe('NOTES.txt', () => {
     assert.match(text, /Authorization: Bearer <access token from https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_EXAMPLE with scope user-api\/users:read>/)
     assert.match(text, /create secret generic user-api-cursor-secret --from-literal=cursor-secret=/)
     assert.doesNotMatch(text, /X-API-Key|api-keys/)
+  })
+
+  test('with a WAF web ACL that the ingress controller cannot attach: a note saying so', async () => {
+    assert.doesNotMatch(await notes('albWaf'), /NOTE: ingress\.wafv2AclArn/)
+    const text = await notes('albWaf', ['--set', 'ingress.controller=ingress-nginx'])
+    assert.match(text, /NOTE: ingress\.wafv2AclArn is set, but only the AWS Load Balancer Controller attaches an AWS WAF web ACL/)
   })
 
   test('with a TLS ingress: the public https URL', async () => {

@@ -54,6 +54,13 @@ describe('values.schema.json', () => {
     ['a symmetric algorithm', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,auth.oidc.algorithms[0]=HS256'], /algorithms/],
     ['an issuer without audience', ['--set', 'auth.oidc.issuer=https://issuer.example'], /audience/],
     ['two audiences in one item', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=a\\,b'], /audience/],
+    ['a negative rate limit', ['--set', 'config.rateLimit.reads=-1'], /reads/],
+    ['a rate-limit window of 0 seconds', ['--set', 'config.rateLimit.windowSeconds=0'], /windowSeconds/],
+    ['more than 10 trusted proxies', ['--set', 'config.trustedProxyHops=11'], /trustedProxyHops/],
+    ['an ingress controller the chart has no annotations for', ['--set', 'ingress.controller=traefik'], /controller/],
+    // The AWS Load Balancer Controller attaches regional web ACLs only; CloudFront ones are global.
+    ['a global (CloudFront) web ACL', ['--set', 'ingress.wafv2AclArn=arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/0b7c5f4e-8d8a-4d5c-9d2b-3f1b2a6c7d8e'], /wafv2AclArn/],
+    ['an HSTS max-age above two years', ['--set', 'ingress.hsts.maxAgeSeconds=99999999'], /maxAgeSeconds/],
     ['a chart-created cursor secret shorter than 32 characters', ['--set', 'auth.oidc.cursorSecret.create=true,auth.oidc.cursorSecret.value=short'], /value/],
   ]
   for (const [title, extra, message] of rejected) {
@@ -76,6 +83,14 @@ describe('template guards', () => {
     const result = await template('--set', 'apiKeys.enabled=false')
     assert.notEqual(result.exitCode, 0)
     assert.match(result.stderr, /enable apiKeys or set auth\.oidc\.issuer/)
+  })
+
+  test('HSTS preload without includeSubDomains or a year is refused, whichever the controller', async () => {
+    for (const extra of ['ingress.hsts.includeSubDomains=false', 'ingress.hsts.maxAgeSeconds=86400', 'ingress.controller=other,ingress.hsts.maxAgeSeconds=86400']) {
+      const result = await template('--set', `ingress.enabled=true,ingress.hsts.preload=true,${extra}`)
+      assert.notEqual(result.exitCode, 0, extra)
+      assert.match(result.stderr, /ingress\.hsts\.preload needs includeSubDomains and a maxAgeSeconds of at least 31536000/)
+    }
   })
 
   test('an HTTPRoute needs a Gateway to attach to', async () => {

@@ -176,3 +176,53 @@ app.kubernetes.io/part-of: user-api
 {{- .Values.terminationGracePeriodSeconds }}
 {{- end }}
 {{- end }}
+
+{{/* Proxies whose X-Forwarded-For entry the app trusts: as set, or one (the Ingress controller or
+     Gateway, which appends the client's address) when the chart routes traffic through one. */}}
+{{- define "user-api.trustedProxyHops" -}}
+{{- if kindIs "invalid" .Values.config.trustedProxyHops }}
+{{- ternary 1 0 (or .Values.ingress.enabled .Values.httpRoute.enabled) }}
+{{- else }}
+{{- .Values.config.trustedProxyHops | int }}
+{{- end }}
+{{- end }}
+
+{{/* The Strict-Transport-Security value of ingress.hsts. */}}
+{{- define "user-api.hstsValue" -}}
+{{- with .Values.ingress.hsts }}
+{{- if and .preload (or (not .includeSubDomains) (lt (.maxAgeSeconds | int) 31536000)) }}
+{{- fail "ingress.hsts.preload needs includeSubDomains and a maxAgeSeconds of at least 31536000 (one year): browsers refuse to preload anything less" }}
+{{- end }}
+{{- printf "max-age=%d" (.maxAgeSeconds | int) }}
+{{- if .includeSubDomains }}; includeSubDomains{{ end }}
+{{- if .preload }}; preload{{ end }}
+{{- end }}
+{{- end }}
+
+{{- define "user-api.edgeHeadersConfigMapName" -}}
+{{- printf "%s-edge-headers" (include "user-api.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* True when ingress-nginx should set HSTS for this Ingress through a custom-headers ConfigMap. */}}
+{{- define "user-api.ingressNginxHsts" -}}
+{{- if and .Values.ingress.enabled (eq .Values.ingress.controller "ingress-nginx") .Values.ingress.hsts.enabled .Values.ingress.hsts.ingressNginxCustomHeaders }}true{{ end }}
+{{- end }}
+
+{{/* The Ingress annotations the chart adds for its controller (HSTS where TLS terminates, the WAF,
+     no Server header naming the load balancer), merged under ingress.annotations, which win. */}}
+{{- define "user-api.ingressAnnotations" -}}
+{{- $added := dict }}
+{{- if eq .Values.ingress.controller "aws-load-balancer-controller" }}
+{{- with .Values.ingress.wafv2AclArn }}
+{{- $_ := set $added "alb.ingress.kubernetes.io/wafv2-acl-arn" . }}
+{{- end }}
+{{- $attributes := list "routing.http.response.server.enabled=false" }}
+{{- if .Values.ingress.hsts.enabled }}
+{{- $attributes = append $attributes (printf "routing.http.response.strict_transport_security.header_value=%s" (include "user-api.hstsValue" .)) }}
+{{- end }}
+{{- $_ := set $added "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443" (join "," $attributes) }}
+{{- else if include "user-api.ingressNginxHsts" . }}
+{{- $_ := set $added "nginx.ingress.kubernetes.io/custom-headers" (printf "%s/%s" .Release.Namespace (include "user-api.edgeHeadersConfigMapName" .)) }}
+{{- end }}
+{{- toYaml (merge (deepCopy .Values.ingress.annotations) $added) }}
+{{- end }}
