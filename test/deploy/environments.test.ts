@@ -44,7 +44,7 @@ function leaves(values: unknown, prefix = ''): Map<string, string> {
 /** Where an environment may differ from dev, and why. Anything else must be the same in all three. */
 const allowedDifferences: [RegExp, string][] = [
   [/^image\.(tag|digest)$/, 'what a promotion changes'],
-  [/^(config\.(awsRegion|dynamodbTable|s3Bucket|s3KmsKeyId)|serviceAccount\.irsaRoleArn|auth\.oidc\.(issuer|audience|scopePrefix))$/, 'the environment\'s own AWS resources and token issuer (Terraform hand-off)'],
+  [/^(config\.(awsRegion|dynamodbTable|s3Bucket|s3KmsKeyId)|serviceAccount\.irsaRoleArn|auth\.oidc\.(issuer|audience|scopePrefix)|ingress\.wafv2AclArn)$/, 'the environment\'s own AWS resources, token issuer and web ACL (Terraform hand-off)'],
   [/^ingress\.(hosts|tls)$/, 'the environment\'s host names'],
   [/^autoscaling\.(minReplicas|maxReplicas)$/, 'capacity'],
   [/^topologySpread\./, 'how strictly pods spread (prod)'],

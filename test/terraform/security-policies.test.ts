@@ -119,12 +119,20 @@ describe('every KMS key', () => {
       assert.equal(resourcesOf(module, 'aws_kms_alias').filter((alias) => refersTo(alias.body.target_key_id, address(key))).length, 1)
     })
 
-    test(`${label(module, key)} lets the account administer it but use it only through S3 and DynamoDB`, () => {
+    test(`${label(module, key)} lets the account administer it but use it only through S3 and DynamoDB, and CloudWatch Logs only for the firewall log`, () => {
       const statements = policyStatements(module, key.body.policy)
       const dataActions = /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|CreateGrant)/
       for (const statement of statements.filter((candidate) => candidate.effect === 'Allow')) {
         assert.ok(!statement.actions.some((action) => action.includes('*')), `${statement.sid}: wildcard action`)
         if (!statement.actions.some((action) => dataActions.test(action))) continue
+        if (statement.principals.some((principal) => principal.type === 'Service')) {
+          // A service principal: CloudWatch Logs of this region, for one log group named in the encryption context.
+          assert.deepEqual(statement.principals, [{ type: 'Service', identifiers: ['logs.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}'] }], statement.sid)
+          assert.deepEqual(statement.conditions, [
+            { test: 'ArnEquals', variable: 'kms:EncryptionContext:aws:logs:arn', values: ['arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:aws-waf-logs-${var.name}'] },
+          ], statement.sid)
+          continue
+        }
         const viaService = condition(statement, 'StringEquals', 'kms:ViaService')
         assert.ok(viaService, `${statement.sid} allows data use without kms:ViaService`)
         assert.ok(viaService.values.length > 0 && viaService.values.every((service) => /^(s3|dynamodb)\./.test(service)), `${statement.sid}: ${viaService.values.join()}`)
@@ -137,7 +145,7 @@ describe('every KMS key', () => {
 })
 
 // Actions AWS authorises only on "*" (they have no resource type): nothing narrower exists.
-const ACTIONS_WITHOUT_RESOURCES = new Set(['kms:ListAliases', 'cognito-idp:DescribeUserPoolDomain'])
+const ACTIONS_WITHOUT_RESOURCES = new Set(['kms:ListAliases', 'cognito-idp:DescribeUserPoolDomain', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies'])
 
 describe('every IAM policy document', () => {
   const keyPolicies = new Set(keys.flatMap(({ module, key }) => (typeof key.body.policy === 'string' ? [`${module.dir}:${key.body.policy}`] : [])))
@@ -156,8 +164,10 @@ describe('every IAM policy document', () => {
             if (resource === '*' && isKeyPolicy) continue
             if (resource === '*' && statement.actions.every((action) => ACTIONS_WITHOUT_RESOURCES.has(action))) continue
             if (limitedByTags && /^arn:[^*]+\/\*$/.test(resource)) continue
-            // Objects under one key prefix are the narrowest an S3 object grant can be.
-            assert.ok(!resource.includes('*') || /\}\/[a-z0-9-]+\/\*$/.test(resource), `${statement.sid}: wildcard resource ${resource}`)
+            // Objects under one key prefix are the narrowest an S3 object grant can be; the streams of
+            // one log group, for log delivery; one web ACL by its exact name, whose id AWS makes up.
+            const narrowest = [/\}\/[a-z0-9-]+\/\*$/, /:log-group:[^*:]+:log-stream:\*$/, /:regional\/webacl\/[^*/]+\/\*$/]
+            assert.ok(!resource.includes('*') || narrowest.some((pattern) => pattern.test(resource)), `${statement.sid}: wildcard resource ${resource}`)
           }
         }
       })

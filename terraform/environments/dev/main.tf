@@ -24,4 +24,10 @@ module "user_api" {
   oidc_issuer       = var.oidc_issuer
   oidc_audience     = var.oidc_audience
   oidc_scope_prefix = var.oidc_scope_prefix
+
+  # Cost caps and edge protection of a throw-away environment: small caps, no WAF.
+  dynamodb_max_read_request_units  = 100
+  dynamodb_max_write_request_units = 50
+  waf_enabled                      = false
+  alarm_actions                    = var.alarm_actions
 }

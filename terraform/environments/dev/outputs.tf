@@ -63,6 +63,11 @@ output "cognito_machine_client_id" {
   value       = module.user_api.cognito_machine_client_id
 }
 
+output "waf_web_acl_arn" {
+  description = "Chart value ingress.wafv2AclArn; null without the WAF."
+  value       = module.user_api.waf_web_acl_arn
+}
+
 output "service_environment" {
   description = "The service's AWS settings as environment variables."
   value       = module.user_api.service_environment

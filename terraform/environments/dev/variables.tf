@@ -77,6 +77,12 @@ variable "oidc_scope_prefix" {
   default     = ""
 }
 
+variable "alarm_actions" {
+  type        = list(string)
+  description = "ARNs (e.g. an SNS topic) notified by the module's alarms, such as DynamoDB throttling."
+  default     = []
+}
+
 variable "tags" {
   type        = map(string)
   description = "Extra default tags for every resource (e.g. Owner, CostCenter)."

@@ -25,4 +25,10 @@ module "user_api" {
   # Threat protection on the user pool, if there is one (deletion protection follows deletion_protection).
   cognito_threat_protection = true
 
+  # Cost caps a runaway client meets before the bill does (the service answers 503 beyond them), and
+  # the edge firewall in front of the load balancer: a rate limit per client IP and AWS's managed rules.
+  dynamodb_max_read_request_units  = 4000
+  dynamodb_max_write_request_units = 1000
+  waf_enabled                      = true
+  alarm_actions                    = var.alarm_actions
 }

@@ -22,4 +22,10 @@ module "user_api" {
   oidc_issuer       = var.oidc_issuer
   oidc_audience     = var.oidc_audience
   oidc_scope_prefix = var.oidc_scope_prefix
+
+  # Cost caps: room for release testing, far below what a runaway client could spend. No WAF.
+  dynamodb_max_read_request_units  = 500
+  dynamodb_max_write_request_units = 200
+  waf_enabled                      = false
+  alarm_actions                    = var.alarm_actions
 }

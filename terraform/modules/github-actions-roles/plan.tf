@@ -14,6 +14,10 @@ locals {
   service_role_arn   = "arn:${local.partition}:iam::${local.account_id}:role/${local.name}-service"
   service_policy_arn = "arn:${local.partition}:iam::${local.account_id}:policy/${local.name}-service"
   associations_arn   = "arn:${local.partition}:eks:${var.aws_region}:${local.account_id}:podidentityassociation/${var.eks_cluster_name}/*"
+  # The web ACL's name is exact, its id (the last part) is random.
+  web_acls_arn       = "arn:${local.partition}:wafv2:${var.aws_region}:${local.account_id}:regional/webacl/${local.name}-api/*"
+  waf_log_group_arn  = "arn:${local.partition}:logs:${var.aws_region}:${local.account_id}:log-group:aws-waf-logs-${local.name}"
+  throttle_alarm_arn = "arn:${local.partition}:cloudwatch:${var.aws_region}:${local.account_id}:alarm:${local.name}-dynamodb-throttled"
 
   state_object_arn = "${var.state_bucket_arn}/${var.state_key}"
   state_directory  = dirname(var.state_key)
@@ -158,6 +162,33 @@ data "aws_iam_policy_document" "plan" {
       "iam:ListRoleTags",
     ]
     resources = [local.service_role_arn, local.service_policy_arn]
+  }
+
+  # The edge firewall, when the environment has one (waf_enabled), its log group and delivery policy.
+  statement {
+    sid       = "ReadTheWebAclConfiguration"
+    actions   = ["wafv2:GetLoggingConfiguration", "wafv2:GetWebACL", "wafv2:ListTagsForResource"]
+    resources = [local.web_acls_arn]
+  }
+
+  statement {
+    sid       = "ReadTheFirewallLogGroupTags"
+    actions   = ["logs:ListTagsForResource"]
+    resources = [local.waf_log_group_arn]
+  }
+
+  # These two cannot be limited to a resource; they return log group settings (retention, key ARN)
+  # and resource policies, never a log event.
+  statement {
+    sid       = "FindTheFirewallLogGroupAndItsDeliveryPolicy"
+    actions   = ["logs:DescribeLogGroups", "logs:DescribeResourcePolicies"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadTheThrottlingAlarm"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]
+    resources = [local.throttle_alarm_arn]
   }
 
   statement {

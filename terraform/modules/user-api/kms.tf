@@ -13,7 +13,8 @@ resource "aws_kms_alias" "this" {
 
 # Administration stays with the account (delegated to IAM, so the key can never become unmanageable),
 # but using the key for data is only possible through S3 and DynamoDB: a principal with kms:Decrypt in
-# its IAM policy still cannot decrypt anything with it directly.
+# its IAM policy still cannot decrypt anything with it directly. CloudWatch Logs may use it for the
+# firewall's log group alone (waf.tf).
 data "aws_iam_policy_document" "key" {
   statement {
     sid = "AccountAdministersTheKey"
@@ -74,6 +75,31 @@ data "aws_iam_policy_document" "key" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = local.kms_via_services
+    }
+  }
+
+  # The log group of the web ACL, if any, is encrypted with this key: CloudWatch Logs uses it in the
+  # name of that log group only (the encryption context names the group's ARN).
+  statement {
+    sid = "CloudWatchLogsEncryptsTheFirewallLog"
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.${local.dns_suffix}"]
+    }
+    actions = [
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [local.waf_log_group_arn]
     }
   }
 

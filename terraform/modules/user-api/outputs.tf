@@ -81,6 +81,21 @@ output "cognito_machine_client_id" {
   value       = one(aws_cognito_user_pool_client.machine[*].id)
 }
 
+output "waf_web_acl_arn" {
+  description = "The WAFv2 web ACL for the load balancer in front of the service: chart value ingress.wafv2AclArn (the AWS Load Balancer Controller attaches it). Null without waf_enabled."
+  value       = one(aws_wafv2_web_acl.this[*].arn)
+}
+
+output "waf_log_group_name" {
+  description = "CloudWatch Logs group of the web ACL's request log. Null without waf_enabled."
+  value       = one(aws_cloudwatch_log_group.waf[*].name)
+}
+
+output "dynamodb_throttle_alarm_arn" {
+  description = "The CloudWatch alarm that fires when DynamoDB throttles the users table or its index (the throughput cap is reached)."
+  value       = aws_cloudwatch_metric_alarm.dynamodb_throttled.arn
+}
+
 output "service_environment" {
   description = "The service's AWS and token settings as environment variables (empty OIDC_* values mean bearer tokens off)."
   value = {
@@ -110,6 +125,10 @@ output "helm_values" {
         audience    = local.oidc_audience
         scopePrefix = local.oidc_scope_prefix
       }
+    }
+    # Empty without the WAF; the chart's Ingress attaches it with the AWS Load Balancer Controller.
+    ingress = {
+      wafv2AclArn = var.waf_enabled ? aws_wafv2_web_acl.this[0].arn : ""
     }
     serviceAccount = {
       # The role trusts only this service account name, so the chart must use it.

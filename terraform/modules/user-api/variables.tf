@@ -225,6 +225,73 @@ variable "oidc_scope_prefix" {
   default     = ""
 }
 
+variable "dynamodb_max_read_request_units" {
+  type        = number
+  description = "Most read request units per second the users table, and separately its index, may consume (on-demand maximum throughput); beyond it DynamoDB throttles and the service answers 503. Bounds the bill of a runaway client."
+  default     = 1000
+
+  validation {
+    condition     = var.dynamodb_max_read_request_units >= 1 && floor(var.dynamodb_max_read_request_units) == var.dynamodb_max_read_request_units
+    error_message = "dynamodb_max_read_request_units must be a whole number of at least 1."
+  }
+}
+
+variable "dynamodb_max_write_request_units" {
+  type        = number
+  description = "Most write request units per second the users table, and separately its index, may consume (on-demand maximum throughput). A registration writes two units to the table and one to the index."
+  default     = 500
+
+  validation {
+    condition     = var.dynamodb_max_write_request_units >= 1 && floor(var.dynamodb_max_write_request_units) == var.dynamodb_max_write_request_units
+    error_message = "dynamodb_max_write_request_units must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "ARNs (e.g. SNS topics) notified when an alarm of the module changes state, such as DynamoDB throttling. Empty: the alarms only show in CloudWatch."
+  default     = []
+}
+
+variable "waf_enabled" {
+  type        = bool
+  description = "Create an AWS WAFv2 web ACL for the load balancer in front of the service: a rate limit per client IP and AWS's managed common and known-bad-inputs rules, logged to CloudWatch Logs. Its ARN goes to the chart (helm_values ingress.wafv2AclArn)."
+  default     = false
+}
+
+variable "waf_rate_limit_per_ip" {
+  type        = number
+  description = "Requests one client IP may send in waf_rate_limit_window_seconds, across every replica, before the web ACL answers 429. The one limit the replicas share."
+  default     = 6000
+
+  validation {
+    condition     = var.waf_rate_limit_per_ip >= 10 && var.waf_rate_limit_per_ip <= 2000000000
+    error_message = "waf_rate_limit_per_ip must be between 10 and 2,000,000,000 (AWS WAF's bounds)."
+  }
+}
+
+variable "waf_rate_limit_window_seconds" {
+  type        = number
+  description = "The window WAF counts each client IP's requests over: 60, 120, 300 or 600 seconds."
+  default     = 300
+
+  validation {
+    condition     = contains([60, 120, 300, 600], var.waf_rate_limit_window_seconds)
+    error_message = "waf_rate_limit_window_seconds must be 60, 120, 300 or 600."
+  }
+}
+
+variable "waf_log_retention_days" {
+  type        = number
+  description = "Days CloudWatch Logs keeps the web ACL's request log (client addresses and URLs; credentials are redacted)."
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.waf_log_retention_days)
+    error_message = "waf_log_retention_days must be a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource of the module, on top of the provider's default tags."

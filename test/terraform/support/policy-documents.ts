@@ -20,6 +20,7 @@ const REFERENCES: Record<string, string> = {
   'aws_dynamodb_table.users.arn': TABLE_ARN,
   'aws_s3_bucket.avatars.arn': BUCKET_ARN,
   'aws_kms_key.this.arn': KEY_ARN,
+  'var.name': 'user-api-test',
 }
 
 function substitute(text: string): string {
