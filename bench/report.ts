@@ -2,6 +2,7 @@
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { CALLS_PER_CREDENTIAL, type AuthenticationCosts } from './auth-cost.js'
 import type { ScenarioResult } from './load.js'
+import type { ProtectionCosts } from './protection-cost.js'
 
 export interface Machine {
   cpuCount: number
@@ -50,6 +51,7 @@ export interface BenchReport {
   scenarios: ScenarioResult[]
   flatness: FlatnessVerdict[]
   authentication: AuthenticationCosts
+  protection: ProtectionCosts
   serviceExits: string[]
   loadAverageAtEnd: number[]
   memory: { budgetMiB: { peakRss: number; idleRss: number }; idleSeconds: number; verdicts: MemoryVerdict[] }
@@ -117,11 +119,18 @@ function table(headers: string[], rows: string[][]): string {
 
 /** Ends the name of a scenario run once per credential on the same service. */
 export const CREDENTIAL_COMPARISON = ', API key vs bearer token'
+/** Ends the name of a scenario run on a service with its rate limits on and on one with them off. */
+export const RATE_LIMIT_COMPARISON = ', rate limits on vs off'
+const COMPARISONS = [CREDENTIAL_COMPARISON, RATE_LIMIT_COMPARISON]
 
 export function formatReport(report: BenchReport): string {
   const { machine } = report
+  const scenarioName = (result: ScenarioResult) => {
+    const comparison = COMPARISONS.find((suffix) => result.name.endsWith(suffix))
+    return comparison === undefined ? result.name : `${result.name.slice(0, -comparison.length)} (${result.credential})`
+  }
   const scenarioRows = report.scenarios.map((result) => [
-    result.name.endsWith(CREDENTIAL_COMPARISON) ? `${result.name.slice(0, -CREDENTIAL_COMPARISON.length)} (${result.credential})` : result.name,
+    scenarioName(result),
     integer(result.storedUsers),
     integer(result.requestsPerSecond),
     result.latencyMs.p50.toFixed(1),
@@ -168,6 +177,15 @@ export function formatReport(report: BenchReport): string {
     table(
       ['Service memory', 'MiB', 'budget MiB', 'within'],
       report.memory.verdicts.map((verdict) => [verdict.figure, integer(verdict.measuredMiB), integer(verdict.budgetMiB), verdict.withinBudget ? 'yes' : 'NO']),
+    ),
+    '',
+    table(
+      [`Abuse protection, one request (in-process, on a bare route of ${report.protection.bareMicrosecondsPerRequest.toFixed(1)} µs)`, 'µs per request', 'middle half of the batches (µs)'],
+      report.protection.costs.map((cost) => {
+        const sorted = [...cost.batchesMicroseconds].sort((a, b) => a - b)
+        const quartile = (fraction: number) => sorted[Math.floor((sorted.length - 1) * fraction)]!.toFixed(1)
+        return [cost.protection, cost.microsecondsPerRequest.toFixed(1), `${quartile(0.25)} to ${quartile(0.75)}`]
+      }),
     ),
     '',
     `Services stopped with SIGTERM: ${report.serviceExits.join(', ')}`,

@@ -1,6 +1,7 @@
 // `npm run bench`: the service, built and run as in production, on the emulators, at fixed
 // concurrency. Two instances of it serve a table of 1,000 and a table of 100,000 users and are
-// measured in alternating rounds, so the comparison is fair on a busy machine. Everything runs on
+// measured in alternating rounds, so the comparison is fair on a busy machine; a third serves the
+// small table with its rate limits off, to measure what they cost. Everything runs on
 // 127.0.0.1 and is stopped at the end, on failure and on Ctrl-C. See docs/performance.md.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -16,13 +17,14 @@ import { createAwsClients, type AwsClients } from '../src/aws/clients.js'
 import { createApiKeyVerifier } from '../src/auth/api-keys.js'
 import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
 import { measureAuthenticationCost } from './auth-cost.js'
+import { measureProtectionCost } from './protection-cost.js'
 import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_NODE_OPTIONS, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
 import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.js'
 import { readProcessStats } from './process-stats.js'
-import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, judgeMemory, median, type BenchReport, type SeedResult } from './report.js'
+import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, judgeMemory, median, RATE_LIMIT_COMPARISON, type BenchReport, type SeedResult } from './report.js'
 import { check, FIRST_PAGE, firstPage, randomPages, registrations } from './scenarios.js'
 import { seedUsers } from './seed-users.js'
 import { buildService, freePorts, startService, type RunningService } from './service-process.js'
@@ -106,9 +108,15 @@ interface Credentials {
   cursorSecret: string
 }
 
-async function serviceEnvironment(emulators: EmulatorProcess, table: string, credentials: Credentials, options: BenchOptions): Promise<Record<string, string>> {
+// The rate limits on, as in production, with limits no bench load reaches (so every request is
+// counted and none refused), or off (0) for the comparison of the two.
+const RATE_LIMITS_ON = { RATE_LIMIT_REGISTRATION: '1000000000', RATE_LIMIT_READS: '1000000000', RATE_LIMIT_DELETES: '1000000000', RATE_LIMIT_AUTH_FAILURES: '1000000000' }
+const RATE_LIMITS_OFF = { RATE_LIMIT_REGISTRATION: '0', RATE_LIMIT_READS: '0', RATE_LIMIT_DELETES: '0', RATE_LIMIT_AUTH_FAILURES: '0' }
+
+async function serviceEnvironment(emulators: EmulatorProcess, table: string, credentials: Credentials, options: BenchOptions, rateLimits = RATE_LIMITS_ON): Promise<Record<string, string>> {
   const [port, metricsPort] = await freePorts(2)
   return {
+    ...rateLimits,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -178,8 +186,8 @@ async function main(): Promise<number> {
   const node = options.node ? resolve(options.node) : process.execPath
   const serviceNode = (await promisify(execFile)(node, ['--version'])).stdout.trim()
   const serviceExits: string[] = []
-  const start = async (table: string): Promise<RunningService> => {
-    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options), nodeOptions, node)
+  const start = async (table: string, rateLimits = RATE_LIMITS_ON): Promise<RunningService> => {
+    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options, rateLimits), nodeOptions, node)
     cleanups.push(async () => {
       serviceExits.push(await service.stop())
     })
@@ -207,6 +215,8 @@ async function main(): Promise<number> {
   // A third instance that never gets a request: a pod waiting for traffic, read at the end.
   const idleService = await start(tableFor(options.smallUsers))
   const idleSince = performance.now()
+  // The same table and route without rate limits, to measure what they cost over HTTP.
+  const unlimitedService = await start(tableFor(options.smallUsers), RATE_LIMITS_OFF)
 
   const small = await seedTable(clients, options.smallUsers, options.seedConcurrency)
   const large = await seedTable(clients, options.largeUsers, options.seedConcurrency)
@@ -221,10 +231,19 @@ async function main(): Promise<number> {
     { ...targets[0]!, credential: 'bearer token', credentialHeaders: { authorization: `Bearer ${await issuer.token('RS256')}` } },
   ]
 
+  // The same route on the same table, with the rate limits on and off, in alternating rounds.
+  const rateLimitTargets: Target[] = [
+    { ...targets[0]!, credential: 'rate limits on' },
+    { url: unlimitedService.url, servicePid: unlimitedService.pid, storedUsers: small.users, ...withApiKey, credential: 'rate limits off' },
+  ]
+
   stopIfInterrupted()
   log('measuring the cost of authenticating a request in-process (API key, RS256 and ES256 tokens)...')
   const authentication = await measureAuthenticationCost(issuer, apiKey)
   for (const cost of authentication.costs) log(`  ${cost.credential}: ${cost.microsecondsPerRequest.toFixed(1)} µs per request`)
+  log('measuring the cost of the rate limits and the security headers in-process...')
+  const protection = await measureProtectionCost()
+  for (const cost of protection.costs) log(`  ${cost.protection}: ${cost.microsecondsPerRequest.toFixed(1)} µs per request`)
   const idsOf = (target: Target) => (target.storedUsers === small.users ? small.ids : large.ids)
   const cursorKey = createApiKeyVerifier([apiKey])(apiKey)!.cursorKey
 
@@ -242,7 +261,7 @@ async function main(): Promise<number> {
   // Both the service and dynalite need 20-30 s of load before their JIT compilers are done and the
   // CPU cost per request settles; without this the first figures look twice as expensive.
   if (options.initialWarmupSeconds > 0) {
-    for (const target of targets) {
+    for (const target of [...targets, rateLimitTargets[1]!]) {
       stopIfInterrupted()
       log(`warming up the service for ${count(target.storedUsers)} users for ${options.initialWarmupSeconds} s...`)
       await fire(target, settings, [...firstPage(), ...randomPages(idsOf(target), cursorKey)], options.initialWarmupSeconds)
@@ -253,13 +272,14 @@ async function main(): Promise<number> {
   const randomPageResults = await measure(`GET ${FIRST_PAGE}&cursor=<random>`, targets, (target) => randomPages(idsOf(target), cursorKey), settings)
   const registrationResults = await measure('POST /user', [targets[1]!], registrations, settings)
   const credentialResults = await measure(`GET ${FIRST_PAGE}${CREDENTIAL_COMPARISON}`, credentialTargets, firstPage, settings)
+  const rateLimitResults = await measure(`GET ${FIRST_PAGE}${RATE_LIMIT_COMPARISON}`, rateLimitTargets, firstPage, settings)
 
   const idleWaitMs = IDLE_SECONDS * 1000 - (performance.now() - idleSince)
   if (idleWaitMs > 0) log(`waiting ${Math.round(idleWaitMs / 1000)} s more before reading the RSS of the instance without requests...`)
   await sleep(Math.max(0, idleWaitMs))
   const atRest = await readProcessStats(idleService.pid)
   await cleanUp()
-  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults, ...credentialResults]
+  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults, ...credentialResults, ...rateLimitResults]
   const report: BenchReport = {
     date,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
@@ -274,6 +294,7 @@ async function main(): Promise<number> {
     scenarios,
     flatness: [flatness(firstPages[0]!, firstPages[1]!), flatness(randomPageResults[0]!, randomPageResults[1]!)],
     authentication,
+    protection,
     serviceExits,
     loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
     memory: { budgetMiB: MEMORY_BUDGET_MIB, idleSeconds: IDLE_SECONDS, verdicts: [] },
