@@ -1,6 +1,6 @@
 // What the routes learn about a request's caller: who it is (for logs and per-client limits), what
-// it may do (scopes), and the key its pagination cursors are signed with. How it proved that (an API key or a bearer
-// token) stays inside auth/.
+// it may do (scopes), and the key its pagination cursors are signed with. How it proved that (an
+// API key or a bearer token) stays inside auth/.
 
 /** The scopes a token must carry, one per kind of access; API keys have all of them. */
 export const SCOPES = { read: 'users:read', write: 'users:write', delete: 'users:delete' } as const

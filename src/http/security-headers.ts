@@ -14,7 +14,7 @@ import fastifyPlugin from 'fastify-plugin'
 import helmet from 'helmet'
 
 /** The policy of every API response: a JSON document that loads nothing and is never framed. */
-export const API_CONTENT_SECURITY_POLICY = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }
+const API_CONTENT_SECURITY_POLICY = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }
 
 // helmet's defaults, less what only old browsers or other document types read (Flash and PDF
 // policies, IE8 downloads, the old XSS filter, DNS prefetching, origin-keyed agent clusters): each
