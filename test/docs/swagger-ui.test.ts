@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/config.js'
 import { SYSTEM_TOOLS, skipUnlessInstalled } from '../support/system-tools.js'
 import { newApiKey, testEnvironment } from '../support/test-stack.js'
 
-const OPERATIONS = ['registerUser', 'listUsers', 'getUser', 'deleteUser', 'renewAvatarUpload', 'getLiveness', 'getReadiness', 'getMetrics']
+const OPERATIONS = ['registerUser', 'listUsers', 'getUser', 'deleteUser', 'renewAvatarUpload', 'getLiveness', 'getReadiness']
 
 interface Rendered {
   dom: string
@@ -50,7 +50,7 @@ describe('Swagger UI in Chromium', { skip: skipUnlessInstalled(SYSTEM_TOOLS.chro
   let profile: string
   before(async () => {
     // No AWS call is made: the page and the document need none.
-    app = await buildApp(loadConfig(testEnvironment({ API_KEYS: newApiKey() })), { logger: false })
+    app = await buildApp(loadConfig(testEnvironment({ API_KEYS: newApiKey(), DOCS_ENABLED: 'true' })), { logger: false })
     await app.listen({ port: 0, host: '127.0.0.1' })
     profile = await mkdtemp(join(tmpdir(), 'user-api-chromium-'))
   })

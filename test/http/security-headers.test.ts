@@ -1,8 +1,9 @@
-// The security headers on every route and every kind of answer: each documented operation (a success
-// and an error), a 429, the OpenAPI document, an unknown route, a malformed URL and a request the
-// HTTP parser rejects; and Swagger UI's own Content-Security-Policy at /docs. Nothing that carries
-// personal data or a presigned URL may be cached, no body sniffed or framed, and no header names
-// the framework or its version.
+// The security headers on every route and every kind of answer of the API port: each documented
+// operation (a success and an error), a 429, the OpenAPI document, an unknown route, a malformed URL
+// and a request the HTTP parser rejects; and Swagger UI's own Content-Security-Policy at /docs.
+// /metrics is on a port of its own for Prometheus (METRICS_PORT), not an API response. Nothing
+// that carries personal data or a presigned URL may be cached, no body sniffed or framed, and no
+// header names the framework or its version.
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
@@ -38,7 +39,7 @@ describe('security headers', () => {
   let stack: TestStack
   let user: RegisteredUser
   before(async () => {
-    stack = await startTestStack({ RATE_LIMIT_AUTH_FAILURES: '1' })
+    stack = await startTestStack({ RATE_LIMIT_AUTH_FAILURES: '1', DOCS_ENABLED: 'true' })
     user = await authed(stack.app, stack.apiKey).register('Header Check', 'headers@example.com')
   })
   after(async () => {
@@ -57,7 +58,6 @@ describe('security headers', () => {
       'post /users/{id}/avatar-upload': [await api.post(`/users/${user.user.id}/avatar-upload`, {}), await api.post(`/users/${missing}/avatar-upload`, {})],
       'get /healthz': [await stack.app.inject('/healthz')],
       'get /readyz': [await stack.app.inject('/readyz')],
-      'get /metrics': [await stack.app.inject('/metrics')],
     }
     const document = (await openApiDocument()) as { paths: Record<string, Record<string, unknown>> }
     const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
@@ -111,7 +111,7 @@ describe('security headers', () => {
 describe('security headers with a token issuer', () => {
   let stack: TestStack
   before(async () => {
-    stack = await startTestStack({ OIDC_ISSUER: 'https://issuer.example/realms/main', OIDC_AUDIENCE: 'user-api', CURSOR_SECRET: 'c'.repeat(40) })
+    stack = await startTestStack({ DOCS_ENABLED: 'true', OIDC_ISSUER: 'https://issuer.example/realms/main', OIDC_AUDIENCE: 'user-api', CURSOR_SECRET: 'c'.repeat(40) })
   })
   after(async () => {
     await stack.close()
