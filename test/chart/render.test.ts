@@ -92,6 +92,40 @@ describe('what each value set renders', () => {
     assert.equal(own['alb.ingress.kubernetes.io/listener-attributes.HTTPS-443'], 'routing.http.response.server.enabled=false')
   })
 
+  test('albWaf: IP targets checked on /readyz, the NetworkPolicy admits the ALB\'s subnets and no ingress-controller pods', async () => {
+    const objects = await render('albWaf')
+    const annotations = onlyObjectOfKind(objects, 'Ingress').metadata!.annotations ?? {}
+    assert.equal(annotations['alb.ingress.kubernetes.io/target-type'], 'ip')
+    assert.equal(annotations['alb.ingress.kubernetes.io/healthcheck-path'], '/readyz')
+    assert.deepEqual(onlyObjectOfKind(objects, 'Ingress').spec!.tls, [{ hosts: ['user-api.example.com'] }], 'no Secret: the controller finds the ACM certificate by host')
+    const apiRule = onlyObjectOfKind(objects, 'NetworkPolicy').spec!.ingress!.find((rule) => rule.ports?.some((port) => port.port === 'http'))!
+    assert.deepEqual(
+      apiRule.from!.filter((peer) => peer.ipBlock).map((peer) => peer.ipBlock!.cidr),
+      ['10.0.0.0/16', '2600:1f18:1234:5600::/56'],
+    )
+    assert.ok(!apiRule.from!.some((peer) => peer.namespaceSelector), 'no namespace of an ingress controller')
+  })
+
+  test('the AWS Load Balancer Controller without the ALB\'s subnets fails to render, naming the value', async () => {
+    const result = await helm(['template', 'user-api', '.', ...valueArguments('albWaf', ['--set-json', 'networkPolicy.ingressController.ipBlocks=[]'])])
+    assert.notEqual(result.exitCode, 0)
+    assert.match(result.stderr, /networkPolicy\.ingressController\.ipBlocks must list the subnets of the ALB/)
+    const withoutPolicy = await render('albWaf', ['--set-json', 'networkPolicy.ingressController.ipBlocks=[]', '--set', 'networkPolicy.enabled=false'])
+    assert.equal(objectsOfKind(withoutPolicy, 'NetworkPolicy').length, 0)
+  })
+
+  for (const valueSet of ['environmentDev', 'environmentRelease', 'environmentProd'] as const) {
+    test(`${valueSet}: served by an ALB; the web ACL attached where Terraform hands one over`, async () => {
+      const objects = await render(valueSet)
+      const annotations = onlyObjectOfKind(objects, 'Ingress').metadata!.annotations ?? {}
+      assert.equal(onlyObjectOfKind(objects, 'Ingress').spec!.ingressClassName, 'alb')
+      const acl = annotations['alb.ingress.kubernetes.io/wafv2-acl-arn']
+      if (valueSet === 'environmentProd') assert.match(acl ?? '', /^arn:aws:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\//)
+      else assert.equal(acl, undefined)
+      assert.match(annotations['alb.ingress.kubernetes.io/listener-attributes.HTTPS-443'] ?? '', /strict_transport_security/)
+    })
+  }
+
   test('another controller gets none of these annotations, even with a WAF web ACL', async () => {
     const objects = await render('albWaf', ['--set', 'ingress.controller=other'])
     assert.deepEqual(Object.keys(onlyObjectOfKind(objects, 'Ingress').metadata!.annotations ?? {}).filter((key) => !key.endsWith('/scheme') && !key.endsWith('/target-type') && !key.endsWith('/listen-ports')), [])

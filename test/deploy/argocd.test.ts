@@ -143,7 +143,7 @@ describe('the Applications the ApplicationSet generates', () => {
     assert.notEqual(prod.application.spec.syncPolicy?.automated, undefined)
   })
 
-  test('server-side apply, a namespace with the restricted Pod Security labels and the signature policy, retries with back-off', () => {
+  test('server-side apply, a namespace with the restricted Pod Security labels, the signature policy and the ALB readiness gate, retries with back-off', () => {
     for (const [environment, application] of byEnvironment) {
       const policy = application.spec.syncPolicy!
       for (const option of ['ServerSideApply=true', 'CreateNamespace=true', 'RespectIgnoreDifferences=true']) {
@@ -155,6 +155,7 @@ describe('the Applications the ApplicationSet generates', () => {
         'pod-security.kubernetes.io/audit': 'restricted',
         'pod-security.kubernetes.io/warn': 'restricted',
         'policy.sigstore.dev/include': 'true',
+        'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
       })
       assert.ok((policy.retry?.limit ?? 0) >= 3, `${environment}: retry limit`)
       assert.ok((policy.retry?.backoff?.factor ?? 0) > 1, `${environment}: the back-off grows`)

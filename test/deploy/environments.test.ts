@@ -46,6 +46,7 @@ const allowedDifferences: [RegExp, string][] = [
   [/^image\.(tag|digest)$/, 'what a promotion changes'],
   [/^(config\.(awsRegion|dynamodbTable|s3Bucket|s3KmsKeyId)|serviceAccount\.irsaRoleArn|auth\.oidc\.(issuer|audience|scopePrefix)|ingress\.wafv2AclArn)$/, 'the environment\'s own AWS resources, token issuer and web ACL (Terraform hand-off)'],
   [/^ingress\.(hosts|tls)$/, 'the environment\'s host names'],
+  [/^networkPolicy\.ingressController\.ipBlocks$/, 'the environment\'s network, where its ALB connects from'],
   [/^autoscaling\.(minReplicas|maxReplicas)$/, 'capacity'],
   [/^topologySpread\./, 'how strictly pods spread (prod)'],
   [/^metrics\./, 'monitoring where someone watches it'],

@@ -216,6 +216,10 @@ app.kubernetes.io/part-of: user-api
 {{- with .Values.ingress.wafv2AclArn }}
 {{- $_ := set $added "alb.ingress.kubernetes.io/wafv2-acl-arn" . }}
 {{- end }}
+{{- /* IP targets: the ALB reaches pods directly (the NetworkPolicy admits its subnets), checks
+     readiness as the kubelet does, and drains with the endpoints instead of a node hop. */}}
+{{- $_ := set $added "alb.ingress.kubernetes.io/target-type" "ip" }}
+{{- $_ := set $added "alb.ingress.kubernetes.io/healthcheck-path" "/readyz" }}
 {{- $attributes := list "routing.http.response.server.enabled=false" }}
 {{- if .Values.ingress.hsts.enabled }}
 {{- $attributes = append $attributes (printf "routing.http.response.strict_transport_security.header_value=%s" (include "user-api.hstsValue" .)) }}
