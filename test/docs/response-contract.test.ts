@@ -1,12 +1,14 @@
 // The response check of the test helpers (test/support/response-contract.ts) catches a response that
 // drifts from the OpenAPI document: a field missing from a body, an undocumented status, an error
-// sent as application/json, a missing required header, and drift seen over a socket.
+// sent as application/json, a missing required header, and drift seen over a socket or by
+// contractFetch from a service in another process.
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import type { FastifyReply, InjectOptions } from 'fastify'
 import { authed } from '../support/http.js'
-import { ResponseContractError } from '../support/response-contract.js'
+import { contractFetch, ResponseContractError } from '../support/response-contract.js'
 import { startTestStack } from '../support/test-stack.js'
 
 const DRIFT_HEADER = 'x-test-drift'
@@ -76,5 +78,29 @@ describe('responses are checked against the OpenAPI document', () => {
     const response = await fetch(`http://127.0.0.1:${(stack.app.server.address() as AddressInfo).port}/healthz`)
     assert.equal(response.status, 418)
     await assert.rejects(stack.close(), /GET \/healthz → 418: status not documented/)
+  })
+
+  it('contractFetch checks what another process answers, by the documented path the URL matches', async () => {
+    // Stands in for src/server.ts in a child process: only the responses matter here.
+    const answers: Record<string, [number, string, string]> = {
+      '/users/123e4567-e89b-42d3-a456-426614174000': [200, 'application/json', JSON.stringify({ id: 'only-an-id' })],
+      '/users/another': [404, 'application/problem+json', JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'No user with this id' })],
+      '/not-documented': [200, 'text/plain', 'anything'],
+    }
+    const server = createServer((request, response) => {
+      const [status, type, body] = answers[request.url ?? '']!
+      response.writeHead(status, { 'content-type': type, 'x-request-id': 'req-1' }).end(body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      await assert.rejects(contractFetch(`${base}/users/123e4567-e89b-42d3-a456-426614174000`), /GET \/users\/\{id\} → 200: body \/ must have required property/)
+      const notFound = await contractFetch(`${base}/users/another`)
+      assert.equal(notFound.status, 404)
+      assert.equal(((await notFound.json()) as { status: number }).status, 404, 'the body is still readable')
+      assert.equal(await (await contractFetch(`${base}/not-documented`)).text(), 'anything', 'a path the document does not describe is not checked')
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import { decodeJwt } from 'jose'
 import { issuerInfoFile } from '../../scripts/local/issuer.js'
 import { unassignedPort } from '../support/ports.js'
+import { contractFetch } from '../support/response-contract.js'
 
 interface Run {
   code: number | null
@@ -75,13 +76,13 @@ describe('npm start and npm run token', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'only the token, on one line')
     const token = result.stdout.trim()
-    const registered = await fetch(`${api}/user`, {
+    const registered = await contractFetch(`${api}/user`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Local Token', email: 'local-token@example.com' }),
     })
     assert.equal(registered.status, 201)
-    const listed = await fetch(`${api}/users`, { headers: { authorization: `Bearer ${token}` } })
+    const listed = await contractFetch(`${api}/users`, { headers: { authorization: `Bearer ${token}` } })
     assert.equal(listed.status, 200)
     assert.equal(((await listed.json()) as unknown[]).length, 1)
   })
@@ -90,7 +91,7 @@ describe('npm start and npm run token', () => {
     const status = async (args: string[], method = 'GET') => {
       const result = await run(args, env)
       assert.equal(result.code, 0, result.stderr)
-      return (await fetch(`${api}/users`, { method, headers: { authorization: `Bearer ${result.stdout.trim()}` } })).status
+      return (await contractFetch(`${api}/users`, { method, headers: { authorization: `Bearer ${result.stdout.trim()}` } })).status
     }
     assert.equal(await status(['--audience', 'another-api']), 401)
     assert.equal(await status(['--expires-in', '-60']), 401)

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/config.js'
 import { createResources } from '../../src/setup/create-resources.js'
 import { startEmulators, type Emulators } from '../../scripts/local/emulators.js'
 import { unassignedPort } from '../support/ports.js'
+import { contractFetch, responseContract } from '../support/response-contract.js'
 import { newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
 
 const DRAIN_SECONDS = 2
@@ -85,10 +86,10 @@ class ReadinessAwareClient {
     const id = this.knownIds[turn % Math.max(1, this.knownIds.length)]
     const [route, request]: [string, () => Promise<Response>] =
       turn % 3 === 0 || id === undefined
-        ? ['POST /user', () => fetch(`${this.baseUrl}/user`, { method: 'POST', headers, body: JSON.stringify({ name: 'Rollout', email: `rollout-${turn}@example.com` }) })]
+        ? ['POST /user', () => contractFetch(`${this.baseUrl}/user`, { method: 'POST', headers, body: JSON.stringify({ name: 'Rollout', email: `rollout-${turn}@example.com` }) })]
         : turn % 3 === 1
-          ? ['GET /users', () => fetch(`${this.baseUrl}/users?limit=20`, { headers })]
-          : ['GET /users/{id}', () => fetch(`${this.baseUrl}/users/${id}`, { headers })]
+          ? ['GET /users', () => contractFetch(`${this.baseUrl}/users?limit=20`, { headers })]
+          : ['GET /users/{id}', () => contractFetch(`${this.baseUrl}/users/${id}`, { headers })]
     const sent: Sent = { at: performance.now(), route }
     this.sent.push(sent)
     try {
@@ -112,6 +113,8 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
   const apiKey = newApiKey()
 
   before(async () => {
+    // Built before the traffic starts, so that checking the responses does not delay the stream.
+    await responseContract()
     emulators = await startEmulators()
     const config = loadConfig(testEnvironment({ API_KEYS: apiKey }))
     const setup = createAwsClients(config.aws, undefined, { dynamodbEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint, credentials: TEST_CREDENTIALS })

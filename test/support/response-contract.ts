@@ -2,7 +2,8 @@
 // helpers sends on a documented operation is checked against the document for that operation and
 // status (documented status, media type, required headers and their values, body schema), so the
 // document cannot drift from what the service sends. A hook records what is wrong; `app.inject`
-// then fails with it, and responses received over a socket fail the stack's close().
+// then fails with it, and responses received over a socket fail the stack's close(). Tests that
+// call a service in another process use contractFetch instead.
 import type { FastifyInstance, FastifyReply, FastifyRequest, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
@@ -55,6 +56,13 @@ export class ResponseContract {
     // `as unknown as`: ajv-formats is CommonJS whose types describe an ES default export.
     ;(addFormats as unknown as (ajv: Ajv2020) => void)(this.ajv)
     this.ajv.addSchema({ $id: COMPONENTS_ID, $defs: resolvable(document.components.schemas) })
+  }
+
+  /** The route, in Fastify's form, of the documented path a concrete one matches (`/users/:id` for `/users/abc`). */
+  routeOf(path: string): string | undefined {
+    const templates = Object.keys(this.document.paths)
+    const template = templates.includes(path) ? path : templates.find((candidate) => new RegExp(`^${candidate.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
+    return template?.replace(/\{(\w+)\}/g, ':$1')
   }
 
   /** Everything that differs between a response and its documented operation; [] for undocumented routes. */
@@ -163,4 +171,28 @@ export async function enforceResponseContract(app: FastifyInstance): Promise<Enf
       return all
     },
   }
+}
+
+function headersOf(response: Response): ResponseHeaders {
+  const headers: ResponseHeaders = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  return headers
+}
+
+/**
+ * fetch() for tests that call a service in another process (src/server.ts, npm start), where no
+ * hook can see the responses: the response is checked against the document and returned with
+ * its body still readable; a violation rejects with a ResponseContractError.
+ */
+export async function contractFetch(input: string | URL, init?: RequestInit): Promise<Response> {
+  const checker = await responseContract()
+  const response = await fetch(input, init)
+  const body = await response.text()
+  const url = new URL(String(input))
+  const method = init?.method ?? 'GET'
+  const found = checker.violations(method, checker.routeOf(url.pathname), response.status, headersOf(response), body)
+  if (found.length > 0) throw new ResponseContractError(found)
+  return new Response(BODILESS_STATUSES.has(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers })
 }
