@@ -147,6 +147,8 @@ export interface components {
             instance?: string;
             /** @description Same as the X-Request-Id response header */
             request_id?: string;
+            /** @description W3C trace id of the request, when the service traces; quote it with the request id */
+            trace_id?: string;
             /** @description Every invalid field, for validation problems */
             errors?: {
                 /** @description JSON pointer to the invalid value, e.g. /email */

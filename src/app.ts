@@ -17,6 +17,7 @@ import { validatorCompiler } from './http/validator-compiler.js'
 import { BackgroundRetries } from './lifecycle/background-retries.js'
 import { createMetrics } from './metrics/metrics.js'
 import { buildMetricsServer } from './metrics/metrics-server.js'
+import type { RequestTracing } from './tracing/tracing.js'
 import { UserRepository, staleClaimSeconds } from './users/user-repository.js'
 import { userRoutes } from './users/user-routes.js'
 import { UserService } from './users/user-service.js'
@@ -47,11 +48,15 @@ export interface BuildOptions {
   readinessCacheMs?: number
   /** Tests shorten the token issuer's fetch timeout and cooldowns. */
   keySetTimings?: KeySetTimings
+  /** Started before the app is built (tracing/); puts the trace id in logs and problem details. */
+  tracing?: RequestTracing
 }
 
-export function loggerOptions(config: Config): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions(config: Config, tracing?: RequestTracing): NonNullable<FastifyServerOptions['logger']> {
   return {
     level: config.logLevel,
+    // The trace id in every line written while a request is served, whichever logger writes it.
+    ...(tracing ? { mixin: () => tracing.logFields() } : {}),
     // Keys are never logged; request headers are not logged at all, this is a second belt.
     // err.rawPacket: the raw bytes of a request the HTTP parser rejected, key included.
     redact: { paths: ['req.headers["x-api-key"]', 'req.headers.authorization', 'headers["x-api-key"]', 'headers.authorization', 'err.rawPacket'], censor: '[redacted]' },
@@ -61,7 +66,7 @@ export function loggerOptions(config: Config): NonNullable<FastifyServerOptions[
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config) }),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config, options.tracing) }),
     // requestContext writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFrom,
@@ -109,7 +114,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(securityHeaders)
   await app.register(requestContext, { metrics, isDraining: () => readiness.draining })
-  await app.register(problemDetails)
+  const tracing = options.tracing
+  await app.register(problemDetails, { traceId: tracing && (() => tracing.traceId()) })
   // Loaded only when enabled: Swagger UI and its static-file and YAML dependencies are a few MiB
   // of memory that a production process without docs never needs.
   if (config.docsEnabled) {

@@ -1,7 +1,6 @@
 // Production entry point: what the container runs. It never starts an emulator and refuses to
 // start without its required settings.
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/config.js'
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js'
 
@@ -32,7 +31,16 @@ async function listenOrExit(server: FastifyInstance, port: number, host: string,
 }
 
 const config = configOrExit()
-const app = await buildApp(config)
+// Tracing first, and the app only then: the instrumentations patch Fastify, node:http and the AWS
+// SDK as they are loaded. With tracing off nothing of OpenTelemetry is loaded at all.
+const tracing = config.tracing && (await (await import('./tracing/tracing.js')).startTracing(config.tracing))
+const { buildApp } = await import('./app.js')
+const app = await buildApp(config, tracing ? { tracing } : {})
+if (tracing) {
+  tracing.reportTo(app.log)
+  // After the server has closed: the spans of the last requests are exported before the exit.
+  app.addHook('onClose', () => tracing.shutdown())
+}
 installGracefulShutdown(app, config.shutdown)
 process.on('unhandledRejection', (reason) => {
   app.log.error({ err: reason }, 'unhandled promise rejection')

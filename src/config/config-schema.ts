@@ -7,6 +7,8 @@ const Seconds = (description: string, defaultValue: number, maximum = 86_400) =>
 
 const RequestsPerWindow = (description: string, defaultValue: number) =>
   Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: defaultValue, description: `${description}; 0 turns the limit off` })
+// OTLP over HTTP only: the NetworkPolicy and the collector's usual port (4318) assume it.
+const OtlpProtocol = Type.Union([Type.Literal('http/protobuf'), Type.Literal('http/json')], { description: 'OTLP encoding' })
 
 export const EnvironmentSchema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65_535, default: 8000, description: 'TCP port to listen on' }),
@@ -59,6 +61,28 @@ export const EnvironmentSchema = Type.Object({
   RATE_LIMIT_READS: RequestsPerWindow('Reads (lookups and list pages) per credential and window', 6000),
   RATE_LIMIT_DELETES: RequestsPerWindow('Deletions per credential and window', 600),
   RATE_LIMIT_AUTH_FAILURES: RequestsPerWindow('Requests failing authentication per client address and window', 120),
+  // Tracing: OpenTelemetry's own variables (src/tracing/); the cross-field rules live in tracing-config.ts.
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false, description: 'Turns tracing off whatever else is set' }),
+  OTEL_TRACES_EXPORTER: Type.Optional(
+    Type.Union([Type.Literal('otlp'), Type.Literal('console'), Type.Literal('none')], { description: 'Where spans go; otlp is implied by an OTLP endpoint' }),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ description: 'OTLP/HTTP base URL; traces go to <it>/v1/traces' })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ description: 'OTLP/HTTP URL for traces, used as it is' })),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.Optional(OtlpProtocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.Optional(OtlpProtocol),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    [
+      Type.Literal('always_on'),
+      Type.Literal('always_off'),
+      Type.Literal('traceidratio'),
+      Type.Literal('parentbased_always_on'),
+      Type.Literal('parentbased_always_off'),
+      Type.Literal('parentbased_traceidratio'),
+    ],
+    { default: 'parentbased_always_on', description: 'Which traces are recorded' },
+  ),
+  OTEL_TRACES_SAMPLER_ARG: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of traces recorded by the traceidratio samplers' })),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'user-api', description: 'service.name of every span' }),
 })
 
 export type Environment = Static<typeof EnvironmentSchema>

@@ -6,8 +6,10 @@ import { Value } from 'typebox/value'
 import { describeValidationErrors } from '../validation/validation-errors.js'
 import { EnvironmentSchema, type Environment } from './config-schema.js'
 import { loadOidcConfig, type OidcConfig } from './oidc-config.js'
+import { loadTracingConfig, type TracingConfig } from './tracing-config.js'
 
 export type { OidcConfig } from './oidc-config.js'
+export type { TracingConfig } from './tracing-config.js'
 
 export const MIN_API_KEY_LENGTH = 32
 
@@ -47,6 +49,8 @@ export interface Config {
   /** Proxies in front of the service whose X-Forwarded-For entries name the client; 0: the connection's address. */
   trustedProxyHops: number
   rateLimits: RateLimitSettings
+  /** Undefined when tracing is off (the default). */
+  tracing: TracingConfig | undefined
 }
 
 /** Per pod, in fixed windows (src/rate-limits/); a limit of 0 is off. */
@@ -104,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
   const settings = candidate as Environment
   const apiKeys = loadApiKeys(settings, readFile, problems)
   const oidc = loadOidcConfig(settings, explicit, readFile, problems)
+  const tracing = loadTracingConfig(settings, problems)
   if (settings.METRICS_PORT === settings.PORT) problems.push(`METRICS_PORT: must differ from PORT (both ${settings.PORT})`)
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -141,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
       perCredential: { registration: settings.RATE_LIMIT_REGISTRATION, reads: settings.RATE_LIMIT_READS, deletes: settings.RATE_LIMIT_DELETES },
       authFailuresPerAddress: settings.RATE_LIMIT_AUTH_FAILURES,
     },
+    tracing,
   }
 }
 

@@ -20,8 +20,16 @@ function validationErrors(issues: readonly ValidationIssue[], context: string | 
   return describeValidationErrors(issues, PATTERN_MESSAGES).map(({ field, message }) => ({ field: `${prefix}${field}` || '/', message }))
 }
 
-function problem(status: number, title: string, detail: string, request: FastifyRequest): Problem {
-  return { type: 'about:blank', title, status, detail, instance: request.url.split('?')[0] ?? '/', request_id: request.id }
+function problemFor(status: number, title: string, detail: string, request: FastifyRequest, traceId?: string): Problem {
+  return {
+    type: 'about:blank',
+    title,
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? '/',
+    request_id: request.id,
+    ...(traceId === undefined ? {} : { trace_id: traceId }),
+  }
 }
 
 function send(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}): FastifyReply {
@@ -43,7 +51,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   setSecurityHeaders(request.raw, reply.raw)
   const status = error.statusCode ?? 400
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : 'The URL is malformed.'
-  void send(reply, problem(status, STATUS_CODES[status] ?? 'Client Error', detail, request), { 'X-Request-Id': request.id })
+  void send(reply, problemFor(status, STATUS_CODES[status] ?? 'Client Error', detail, request), { 'X-Request-Id': request.id })
 }
 
 const CLIENT_ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 }
@@ -63,7 +71,10 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
 }
 
 export const problemDetails = fastifyPlugin(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, { traceId: activeTraceId }: { traceId?: (() => string | undefined) | undefined }) => {
+    // With tracing on, every problem names its trace, so the person who reports it can quote it.
+    const problem = (status: number, title: string, detail: string, request: FastifyRequest) =>
+      problemFor(status, title, detail, request, activeTraceId?.())
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof HttpProblem) {
         return send(reply, problem(error.status, error.title, error.detail, request), error.headers)

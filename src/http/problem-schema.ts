@@ -12,6 +12,9 @@ export const ProblemSchema = Type.Object(
     detail: Type.String({ description: 'Explanation of this occurrence' }),
     instance: Type.Optional(Type.String({ description: 'Request path' })),
     request_id: Type.Optional(Type.String({ description: 'Same as the X-Request-Id response header' })),
+    trace_id: Type.Optional(
+      Type.String({ pattern: '^[0-9a-f]{32}$', description: 'W3C trace id of the request, when the service traces; quote it with the request id' }),
+    ),
     errors: Type.Optional(
       Type.Array(
         Type.Object({

@@ -199,3 +199,69 @@ describe('loadConfig: OpenID Connect settings', () => {
     assert.match(problemsOf({ ...oidc, OIDC_CLOCK_TOLERANCE_SECONDS: '301' })[0] ?? '', /^OIDC_CLOCK_TOLERANCE_SECONDS/)
   })
 })
+
+describe('loadConfig: tracing (OpenTelemetry variables)', () => {
+  it('is off by default, and off with OTEL_SDK_DISABLED or the none exporter whatever else is set', () => {
+    assert.equal(loadConfig(minimal, noFiles).tracing, undefined)
+    assert.equal(loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }, noFiles).tracing, undefined)
+    assert.equal(loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }, noFiles).tracing, undefined)
+  })
+
+  it('turns on with an OTLP endpoint, with the specification defaults', () => {
+    assert.deepEqual(loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318/' }, noFiles).tracing, {
+      exporter: 'otlp',
+      otlpTracesUrl: 'http://otel-collector.observability:4318/v1/traces',
+      protocol: 'http/protobuf',
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      serviceName: 'user-api',
+    })
+  })
+
+  it('takes the traces endpoint as it is, the protocol, the sampler and its ratio, the service name', () => {
+    const tracing = loadConfig(
+      {
+        ...minimal,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example.com/custom/traces',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+        OTEL_SERVICE_NAME: 'user-api-eu',
+      },
+      noFiles,
+    ).tracing
+    assert.deepEqual(tracing, {
+      exporter: 'otlp',
+      otlpTracesUrl: 'https://collector.example.com/custom/traces',
+      protocol: 'http/json',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.1,
+      serviceName: 'user-api-eu',
+    })
+    assert.equal(loadConfig({ ...minimal, OTEL_TRACES_EXPORTER: 'console' }, noFiles).tracing?.exporter, 'console')
+  })
+
+  it('refuses what the SDK would only warn about: a bad sampler, ratio, protocol or endpoint, credentials in the URL', () => {
+    const problems = problemsOf({
+      ...minimal,
+      OTEL_TRACES_SAMPLER: 'sometimes',
+      OTEL_TRACES_SAMPLER_ARG: 'O.1',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:secret-password@collector.example.com/v1/traces',
+    })
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]).sort(), [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'OTEL_TRACES_EXPORTER',
+      'OTEL_TRACES_SAMPLER',
+      'OTEL_TRACES_SAMPLER_ARG',
+    ])
+    assert.ok(!problems.join('\n').includes('secret-password'), 'a password in a URL is never quoted')
+    assert.deepEqual(problemsOf({ ...minimal, OTEL_TRACES_SAMPLER_ARG: '1.5' }).map((problem) => problem.split(':')[0]), ['OTEL_TRACES_SAMPLER_ARG'])
+  })
+})
