@@ -4,6 +4,15 @@
 // one process and every app exposes only its own series.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
+/**
+ * Buckets of http_request_duration_seconds. The latency SLO counts the requests under its threshold
+ * from the bucket whose bound is that threshold, so every threshold the chart accepts is a bucket
+ * here (values.schema.json lists the same numbers; test/chart/slo-rules.test.ts compares them).
+ * They are fixed, not configurable: a bucket added later exists only from then on, and an SLI over
+ * 30 days would mix periods with and without it.
+ */
+export const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10] as const
+
 export interface Metrics {
   registry: Registry
   httpRequestDuration: Histogram<'route' | 'method' | 'status_code'>
@@ -50,7 +59,7 @@ export function createMetrics(): Metrics {
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration in seconds, by route template, method and status code',
       labelNames: ['route', 'method', 'status_code'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [...HTTP_DURATION_BUCKETS_SECONDS],
       registers: [registry],
     }),
     httpRequests: new Counter({
