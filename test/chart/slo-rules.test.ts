@@ -54,7 +54,7 @@ describe('SLO rules: what the chart renders', () => {
 
   it('gives every alert a runbook in docs/runbooks that says what it means, how to look and what to do', async () => {
     const alerts = (await renderedRuleGroups()).flatMap((group) => group.rules).filter((rule) => rule.alert !== undefined)
-    assert.deepEqual([...new Set(alerts.map((rule) => rule.alert))].sort(), ['UserApiReplicasUnavailable', ...BURN_ALERTS].sort())
+    assert.deepEqual([...new Set(alerts.map((rule) => rule.alert))].sort(), ['UserApiDynamoDbThrottled', 'UserApiReplicasUnavailable', ...BURN_ALERTS].sort())
     for (const rule of alerts) {
       const url = rule.annotations?.runbook_url ?? ''
       assert.equal(url, `https://github.com/example/user-api/blob/main/docs/runbooks/${rule.alert}.md`)
