@@ -68,6 +68,16 @@ describe('SLO rules: what the chart renders', () => {
 
 // --- promtool ---
 
+/** The dashboard's queries by panel title, with its variables filled in as Grafana would. */
+function dashboardQueries(variables: Record<string, string>): Record<string, string> {
+  const dashboard = JSON.parse(readFileSync(join(chartDirectory, 'dashboards/user-api.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] }
+  return Object.fromEntries(
+    dashboard.panels
+      .filter((panel) => panel.targets?.length === 1)
+      .map((panel) => [panel.title, panel.targets![0]!.expr.replace(/\$(\w+)/g, (_, name: string) => variables[name] ?? `$${name}`)]),
+  )
+}
+
 function promtool(args: string[], cwd: string): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve) => {
     execFile('promtool', args, { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -140,7 +150,13 @@ describe('SLO rules under promtool', { skip: skipUnlessInstalled(SYSTEM_TOOLS.pr
     return { exp_labels: { namespace: 'apps', service: 'user-api', ...rule.labels }, exp_annotations: rule.annotations }
   }
 
-  async function runPromtoolTest(name: string, inputSeries: { series: string; values: string }[], expectations: Expectation[]): Promise<void> {
+  interface ExprTest {
+    expr: string
+    eval_time: string
+    exp_samples: { labels: string; value: number }[]
+  }
+
+  async function runPromtoolTest(name: string, inputSeries: { series: string; values: string }[], expectations: Expectation[], exprTests: ExprTest[] = []): Promise<void> {
     const test = {
       rule_files: ['rules.yaml'],
       evaluation_interval: '1m',
@@ -157,6 +173,7 @@ describe('SLO rules under promtool', { skip: skipUnlessInstalled(SYSTEM_TOOLS.pr
               exp_alerts: firing.filter((expected) => expected.alert === alert).map((expected) => expectedAlert(alert, expected.group)),
             })),
           ),
+          promql_expr_test: exprTests,
         },
       ],
     }
@@ -198,13 +215,33 @@ describe('SLO rules under promtool', { skip: skipUnlessInstalled(SYSTEM_TOOLS.pr
     ])
   })
 
-  it('a slow burn opens a ticket and never pages', async () => {
+  it('a slow burn opens a ticket and never pages; the dashboard\'s SLO panels show it', async () => {
     // 0.3% answered 503: 3 times the budget, which would spend it in 10 days, under the page rates.
     const series = [...routeSeries('/users', 'GET', [{ minutes: 600, ok: 997, errors: 3 }]), ...healthyWrites]
-    await runPromtoolTest('slow burn', series, [
-      { at: '1h', firing: [{ alert: 'UserApiAvailabilitySlowBurn', group: 'reads' }] },
-      { at: '9h', firing: [{ alert: 'UserApiAvailabilitySlowBurn', group: 'reads' }] },
-    ])
+    // The SLO panels' queries as Grafana sends them for this service (rounded: float sums). Over
+    // the data there is (9 hours of the period), reads were 99.7% good: their budget is overspent
+    // three times.
+    const panels = dashboardQueries({ namespace: 'apps', service: 'user-api' })
+    const perSlo = (reads: { availability: number; latency: number }, writes: { availability: number; latency: number }) =>
+      (['reads', 'writes'] as const).flatMap((group) =>
+        (['availability', 'latency'] as const).map((slo) => ({
+          labels: `{namespace="apps", route_group="${group}", service="user-api", slo="${slo}"}`,
+          value: (group === 'reads' ? reads : writes)[slo],
+        })),
+      )
+    await runPromtoolTest(
+      'slow burn',
+      series,
+      [
+        { at: '1h', firing: [{ alert: 'UserApiAvailabilitySlowBurn', group: 'reads' }] },
+        { at: '9h', firing: [{ alert: 'UserApiAvailabilitySlowBurn', group: 'reads' }] },
+      ],
+      [
+        { expr: `round(${panels['SLI over the SLO period']!}, 0.0001)`, eval_time: '9h', exp_samples: perSlo({ availability: 0.997, latency: 1 }, { availability: 1, latency: 1 }) },
+        { expr: `round(${panels['Error budget left']!}, 0.0001)`, eval_time: '9h', exp_samples: perSlo({ availability: -2, latency: 1 }, { availability: 1, latency: 1 }) },
+        { expr: `round(${panels['Burn rate (1 h)']!}, 0.0001)`, eval_time: '9h', exp_samples: perSlo({ availability: 3, latency: 0 }, { availability: 0, latency: 0 }) },
+      ],
+    )
   })
 
   it('a latency burn: registrations answered, but half of them slower than 300 ms, page the latency SLO only', async () => {
