@@ -52,6 +52,8 @@ export interface BenchReport {
   flatness: FlatnessVerdict[]
   authentication: AuthenticationCosts
   protection: ProtectionCosts
+  // What the traced service sent its collector, warm-up and scenario together.
+  tracing: { sampledShare: number; exportRequests: number; exportedBytes: number }
   serviceExits: string[]
   loadAverageAtEnd: number[]
   memory: { budgetMiB: { peakRss: number; idleRss: number }; idleSeconds: number; verdicts: MemoryVerdict[] }
@@ -121,7 +123,11 @@ function table(headers: string[], rows: string[][]): string {
 export const CREDENTIAL_COMPARISON = ', API key vs bearer token'
 /** Ends the name of a scenario run on a service with its rate limits on and on one with them off. */
 export const RATE_LIMIT_COMPARISON = ', rate limits on vs off'
-const COMPARISONS = [CREDENTIAL_COMPARISON, RATE_LIMIT_COMPARISON]
+/** Ends the name of a scenario run on a service with tracing off and on one with it on. */
+export const TRACING_COMPARISON = ', tracing off vs on'
+/** The share of new traces the traced service records, as the chart's default sampler. */
+export const TRACING_SAMPLED_SHARE = 0.1
+const COMPARISONS = [CREDENTIAL_COMPARISON, RATE_LIMIT_COMPARISON, TRACING_COMPARISON]
 
 export function formatReport(report: BenchReport): string {
   const { machine } = report
@@ -188,6 +194,26 @@ export function formatReport(report: BenchReport): string {
       }),
     ),
     '',
+    tracingSummary(report),
+    '',
     `Services stopped with SIGTERM: ${report.serviceExits.join(', ')}`,
+  ].join('\n')
+}
+
+/** What tracing cost per request: the traced service against the same service untraced, same rounds. */
+function tracingSummary(report: BenchReport): string {
+  const [off, on] = report.scenarios.filter((result) => result.name.endsWith(TRACING_COMPARISON))
+  if (off === undefined || on === undefined) return 'Tracing: not measured'
+  const signed = (value: number, digits = 0) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`
+  // CPU milliseconds per 1,000 requests are CPU microseconds per request.
+  const cpu =
+    off.serviceCpuMsPer1k === null || on.serviceCpuMsPer1k === null
+      ? 'n/a'
+      : `${signed(on.serviceCpuMsPer1k - off.serviceCpuMsPer1k)} µs per request (${signed(((on.serviceCpuMsPer1k - off.serviceCpuMsPer1k) / off.serviceCpuMsPer1k) * 100, 1)}%)`
+  const { sampledShare, exportRequests, exportedBytes } = report.tracing
+  return [
+    `Tracing on (${sampledShare * 100}% of traces sampled) against off, ${off.name.slice(0, -TRACING_COMPARISON.length)} in alternating rounds: service CPU ${cpu},`,
+    `  p50 ${off.latencyMs.p50.toFixed(1)} -> ${on.latencyMs.p50.toFixed(1)} ms, p99 ${off.latencyMs.p99.toFixed(1)} -> ${on.latencyMs.p99.toFixed(1)} ms, peak RSS ${integer(off.servicePeakRssMiB)} -> ${integer(on.servicePeakRssMiB)} MiB;`,
+    `  ${integer(exportRequests)} OTLP exports, ${integer(exportedBytes / 1024)} KiB sent to the collector (warm-up and scenario)`,
   ].join('\n')
 }

@@ -1,7 +1,8 @@
 // `npm run bench`: the service, built and run as in production, on the emulators, at fixed
 // concurrency. Two instances of it serve a table of 1,000 and a table of 100,000 users and are
 // measured in alternating rounds, so the comparison is fair on a busy machine; a third serves the
-// small table with its rate limits off, to measure what they cost. Everything runs on
+// small table with its rate limits off, and a fourth with tracing on (10% sampled), to measure what
+// they cost. Everything runs on
 // 127.0.0.1 and is stopped at the end, on failure and on Ctrl-C. See docs/performance.md.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -17,6 +18,7 @@ import { createAwsClients, type AwsClients } from '../src/aws/clients.js'
 import { createApiKeyVerifier } from '../src/auth/api-keys.js'
 import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
 import { measureAuthenticationCost } from './auth-cost.js'
+import { startOtlpSink } from './otlp-sink.js'
 import { measureProtectionCost } from './protection-cost.js'
 import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_NODE_OPTIONS, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
@@ -24,7 +26,19 @@ import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './options.js'
 import { readProcessStats } from './process-stats.js'
-import { CREDENTIAL_COMPARISON, describeMachine, flatness, formatReport, judgeMemory, median, RATE_LIMIT_COMPARISON, type BenchReport, type SeedResult } from './report.js'
+import {
+  CREDENTIAL_COMPARISON,
+  describeMachine,
+  flatness,
+  formatReport,
+  judgeMemory,
+  median,
+  RATE_LIMIT_COMPARISON,
+  TRACING_COMPARISON,
+  TRACING_SAMPLED_SHARE,
+  type BenchReport,
+  type SeedResult,
+} from './report.js'
 import { check, FIRST_PAGE, firstPage, randomPages, registrations } from './scenarios.js'
 import { seedUsers } from './seed-users.js'
 import { buildService, freePorts, startService, type RunningService } from './service-process.js'
@@ -112,11 +126,26 @@ interface Credentials {
 // counted and none refused), or off (0) for the comparison of the two.
 const RATE_LIMITS_ON = { RATE_LIMIT_REGISTRATION: '1000000000', RATE_LIMIT_READS: '1000000000', RATE_LIMIT_DELETES: '1000000000', RATE_LIMIT_AUTH_FAILURES: '1000000000' }
 const RATE_LIMITS_OFF = { RATE_LIMIT_REGISTRATION: '0', RATE_LIMIT_READS: '0', RATE_LIMIT_DELETES: '0', RATE_LIMIT_AUTH_FAILURES: '0' }
+// Tracing as the chart turns it on: OTLP/HTTP (protobuf), new traces sampled at 10%. The load
+// sends no traceparent, so every request starts a trace and the ratio decides alone.
+const tracingOn = (endpoint: string) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: String(TRACING_SAMPLED_SHARE),
+})
 
-async function serviceEnvironment(emulators: EmulatorProcess, table: string, credentials: Credentials, options: BenchOptions, rateLimits = RATE_LIMITS_ON): Promise<Record<string, string>> {
+async function serviceEnvironment(
+  emulators: EmulatorProcess,
+  table: string,
+  credentials: Credentials,
+  options: BenchOptions,
+  rateLimits = RATE_LIMITS_ON,
+  tracing: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const [port, metricsPort] = await freePorts(2)
   return {
     ...rateLimits,
+    ...tracing,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -186,8 +215,8 @@ async function main(): Promise<number> {
   const node = options.node ? resolve(options.node) : process.execPath
   const serviceNode = (await promisify(execFile)(node, ['--version'])).stdout.trim()
   const serviceExits: string[] = []
-  const start = async (table: string, rateLimits = RATE_LIMITS_ON): Promise<RunningService> => {
-    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options, rateLimits), nodeOptions, node)
+  const start = async (table: string, rateLimits = RATE_LIMITS_ON, tracing: Record<string, string> = {}): Promise<RunningService> => {
+    const service = await startService(entry, await serviceEnvironment(emulators, table, credentials, options, rateLimits, tracing), nodeOptions, node)
     cleanups.push(async () => {
       serviceExits.push(await service.stop())
     })
@@ -217,6 +246,11 @@ async function main(): Promise<number> {
   const idleSince = performance.now()
   // The same table and route without rate limits, to measure what they cost over HTTP.
   const unlimitedService = await start(tableFor(options.smallUsers), RATE_LIMITS_OFF)
+  // The same again with tracing on, exporting to a sink in this process (stopped after the service,
+  // so the spans it flushes on SIGTERM still arrive).
+  const otlpSink = await startOtlpSink()
+  cleanups.push(() => otlpSink.stop())
+  const tracedService = await start(tableFor(options.smallUsers), RATE_LIMITS_ON, tracingOn(otlpSink.url))
 
   const small = await seedTable(clients, options.smallUsers, options.seedConcurrency)
   const large = await seedTable(clients, options.largeUsers, options.seedConcurrency)
@@ -235,6 +269,11 @@ async function main(): Promise<number> {
   const rateLimitTargets: Target[] = [
     { ...targets[0]!, credential: 'rate limits on' },
     { url: unlimitedService.url, servicePid: unlimitedService.pid, storedUsers: small.users, ...withApiKey, credential: 'rate limits off' },
+  ]
+  // The same route on the same table, with tracing off (as by default) and on, in alternating rounds.
+  const tracingTargets: Target[] = [
+    { ...targets[0]!, credential: 'tracing off' },
+    { url: tracedService.url, servicePid: tracedService.pid, storedUsers: small.users, ...withApiKey, credential: `tracing on, ${TRACING_SAMPLED_SHARE * 100}% sampled` },
   ]
 
   stopIfInterrupted()
@@ -261,7 +300,7 @@ async function main(): Promise<number> {
   // Both the service and dynalite need 20-30 s of load before their JIT compilers are done and the
   // CPU cost per request settles; without this the first figures look twice as expensive.
   if (options.initialWarmupSeconds > 0) {
-    for (const target of [...targets, rateLimitTargets[1]!]) {
+    for (const target of [...targets, rateLimitTargets[1]!, tracingTargets[1]!]) {
       stopIfInterrupted()
       log(`warming up the service for ${count(target.storedUsers)} users for ${options.initialWarmupSeconds} s...`)
       await fire(target, settings, [...firstPage(), ...randomPages(idsOf(target), cursorKey)], options.initialWarmupSeconds)
@@ -273,13 +312,15 @@ async function main(): Promise<number> {
   const registrationResults = await measure('POST /user', [targets[1]!], registrations, settings)
   const credentialResults = await measure(`GET ${FIRST_PAGE}${CREDENTIAL_COMPARISON}`, credentialTargets, firstPage, settings)
   const rateLimitResults = await measure(`GET ${FIRST_PAGE}${RATE_LIMIT_COMPARISON}`, rateLimitTargets, firstPage, settings)
+  const tracingResults = await measure(`GET ${FIRST_PAGE}${TRACING_COMPARISON}`, tracingTargets, firstPage, settings)
+  const tracingExports = otlpSink.exports()
 
   const idleWaitMs = IDLE_SECONDS * 1000 - (performance.now() - idleSince)
   if (idleWaitMs > 0) log(`waiting ${Math.round(idleWaitMs / 1000)} s more before reading the RSS of the instance without requests...`)
   await sleep(Math.max(0, idleWaitMs))
   const atRest = await readProcessStats(idleService.pid)
   await cleanUp()
-  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults, ...credentialResults, ...rateLimitResults]
+  const scenarios = [...firstPages, ...randomPageResults, ...registrationResults, ...credentialResults, ...rateLimitResults, ...tracingResults]
   const report: BenchReport = {
     date,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
@@ -295,6 +336,7 @@ async function main(): Promise<number> {
     flatness: [flatness(firstPages[0]!, firstPages[1]!), flatness(randomPageResults[0]!, randomPageResults[1]!)],
     authentication,
     protection,
+    tracing: { sampledShare: TRACING_SAMPLED_SHARE, exportRequests: tracingExports.requests, exportedBytes: tracingExports.bytes },
     serviceExits,
     loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
     memory: { budgetMiB: MEMORY_BUDGET_MIB, idleSeconds: IDLE_SECONDS, verdicts: [] },
