@@ -15,9 +15,11 @@ export const EMULATOR_AWS_SETTINGS: Config['aws'] = {
 }
 
 // The V8 settings the chart gives a pod for its default memory limit (NODE_OPTIONS, derived in
-// charts/user-api/templates/_helpers.tpl); the service runs with them here, so the bench measures
-// the memory of what is deployed. test/chart/memory.test.ts keeps the two the same.
+// charts/user-api/templates/_helpers.tpl), and its malloc setting (MALLOC_ARENA_MAX); the service
+// runs with them here, so the bench measures the memory of what is deployed.
+// test/chart/memory.test.ts keeps them the same as the chart's.
 export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=176 --max-semi-space-size=16'
+export const PRODUCTION_ENVIRONMENT = { MALLOC_ARENA_MAX: '2' }
 
 // A run fails when the service goes over these (docs/performance.md). Peak: the highest RSS of any
 // scenario; idle: the RSS of an instance that has had no request for IDLE_SECONDS since it became

@@ -43,6 +43,8 @@ export interface BenchReport {
   startToReadyMs: number[]
   serviceNode: string
   serviceNodeOptions: string
+  // Other variables the chart sets for the runtime, e.g. MALLOC_ARENA_MAX.
+  serviceEnvironment: Record<string, string>
   // Median over the cold starts, read as /readyz first answers 200.
   serviceRssJustStartedMiB: number | null
   // An instance that never got a request, IDLE_SECONDS after it became ready.
@@ -163,7 +165,7 @@ export function formatReport(report: BenchReport): string {
     `Machine: ${machine.cpuCount} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.loadAverageAtEnd.join(' ')} at end`,
     `Command: ${report.command}`,
     `Load: autocannon, ${first?.connections} connections, ${Math.round(first?.durationSeconds ?? 0)} s per scenario and table in ${first?.rounds} alternating rounds, after a warm-up; all on 127.0.0.1`,
-    `Service: ${report.serviceNode}, NODE_OPTIONS=${report.serviceNodeOptions}`,
+    `Service: ${report.serviceNode}, ${[`NODE_OPTIONS=${report.serviceNodeOptions}`, ...Object.entries(report.serviceEnvironment).map(([name, value]) => `${name}=${value}`)].join(', ')}`,
     `Start to /readyz = 200: median ${integer(median(report.startToReadyMs))} ms of ${report.startToReadyMs.map(integer).join(', ')} ms; RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
     `Seeded with BatchWriteItem: ${seeding}`,
     '',

@@ -20,7 +20,7 @@ import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
 import { measureAuthenticationCost } from './auth-cost.js'
 import { startOtlpSink } from './otlp-sink.js'
 import { measureProtectionCost } from './protection-cost.js'
-import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_NODE_OPTIONS, tableFor } from './bench-settings.js'
+import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE_OPTIONS, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
 import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
@@ -165,8 +165,9 @@ async function serviceEnvironment(
     CURSOR_SECRET: credentials.cursorSecret,
     LOG_LEVEL: options.logLevel,
     SHUTDOWN_DRAIN_SECONDS: '0',
-    // As the chart sets it for a pod with its default memory limit.
+    // As the chart sets them for a pod with its default memory limit.
     NODE_OPTIONS: PRODUCTION_NODE_OPTIONS,
+    ...PRODUCTION_ENVIRONMENT,
   }
 }
 
@@ -329,6 +330,7 @@ async function main(): Promise<number> {
     startToReadyMs: startsToReadyMs,
     serviceNode,
     serviceNodeOptions: PRODUCTION_NODE_OPTIONS,
+    serviceEnvironment: PRODUCTION_ENVIRONMENT,
     serviceRssJustStartedMiB: rssJustStartedMiB.length === 0 ? null : median(rssJustStartedMiB),
     serviceIdleRssMiB: mebibytes(atRest?.rssBytes),
     seeding: [small.seed, large.seed],

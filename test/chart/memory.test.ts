@@ -2,13 +2,14 @@
 // bench's measured peak, and the autoscaler scales on CPU unless memory is asked for.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { MEMORY_BUDGET_MIB, PRODUCTION_NODE_OPTIONS } from '../../bench/bench-settings.js'
+import { MEMORY_BUDGET_MIB, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE_OPTIONS } from '../../bench/bench-settings.js'
 import { helm, onlyObjectOfKind, render, valueArguments } from './helm.js'
 
-const nodeOptionsOf = async (extra: string[] = []) => {
+const environmentVariable = async (name: string, extra: string[] = []) => {
   const container = onlyObjectOfKind(await render('default', extra), 'Deployment').spec!.template.spec!.containers[0]!
-  return container.env!.find((variable) => variable.name === 'NODE_OPTIONS')?.value
+  return container.env!.find((variable) => variable.name === name)?.value
 }
+const nodeOptionsOf = (extra: string[] = []) => environmentVariable('NODE_OPTIONS', extra)
 
 const mebibytes = (quantity: string) => {
   const match = /^(\d+)(Mi|Gi)$/.exec(quantity)
@@ -33,6 +34,14 @@ describe('V8 heap limits from resources.limits.memory', () => {
       assert.equal(await nodeOptionsOf(['--set-string', `resources.limits.memory=${limit}`]), `--max-old-space-size=${oldSpace} --max-semi-space-size=16`)
     })
   }
+
+  test('the default malloc settings are the ones the bench measures', async () => {
+    for (const [name, value] of Object.entries(PRODUCTION_ENVIRONMENT)) assert.equal(await environmentVariable(name), value, name)
+  })
+
+  test('nodeMemory.mallocArenas sets MALLOC_ARENA_MAX', async () => {
+    assert.equal(await environmentVariable('MALLOC_ARENA_MAX', ['--set', 'nodeMemory.mallocArenas=4']), '4')
+  })
 
   test('a plain number of bytes, as a values file gives it, works too', async () => {
     assert.equal(await nodeOptionsOf(['--set-json', 'resources.limits.memory=536870912']), '--max-old-space-size=336 --max-semi-space-size=16')

@@ -38,6 +38,7 @@ describe('values.schema.json', () => {
     ['a writable root filesystem', ['--set', 'containerSecurityContext.readOnlyRootFilesystem=false'], /readOnlyRootFilesystem/],
     ['running as root', ['--set', 'podSecurityContext.runAsNonRoot=false'], /runAsNonRoot/],
     ['an unknown log level', ['--set', 'config.logLevel=verbose'], /logLevel/],
+    ['no malloc arena', ['--set', 'nodeMemory.mallocArenas=0'], /mallocArenas/],
     ['a chart-created Secret without keys', ['--set', 'apiKeys.create=true'], /keys/],
     ['an API key shorter than 32 characters', ['--set', 'apiKeys.create=true,apiKeys.keys[0]=short'], /keys/],
     // The bucket policy compares the key ARN: an alias or bare id would make S3 refuse every upload.
