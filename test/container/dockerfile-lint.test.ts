@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { PRODUCTION_ENVIRONMENT } from '../../bench/bench-settings.js'
 import { SYSTEM_TOOLS, skipUnlessInstalled } from '../support/system-tools.js'
 
 const repository = fileURLToPath(new URL('../..', import.meta.url))
@@ -111,6 +112,11 @@ describe('Dockerfile properties the chart and the runtime rely on', () => {
     assert.ok(!stage.some((line) => line.startsWith('ENTRYPOINT ')), 'an ENTRYPOINT would sit in front of node')
     assert.ok(stage.some((line) => /^ENV .*\bNODE_ENV=production\b/.test(line)))
     assert.ok(stage.includes('EXPOSE 8000'))
+  })
+
+  test('the final stage sets the malloc settings the bench measures and the chart sets', () => {
+    const environment = finalStage().filter((line) => line.startsWith('ENV ')).join(' ')
+    for (const [name, value] of Object.entries(PRODUCTION_ENVIRONMENT)) assert.match(environment, new RegExp(`\\b${name}=${value}\\b`), name)
   })
 
   test('the final stage ships only dist/, production dependencies and package.json', () => {
