@@ -27,7 +27,7 @@ LABEL org.opencontainers.image.title="user-api" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.version="${VERSION}"
 # MALLOC_ARENA_MAX: Node's helper threads share two glibc malloc arenas instead of keeping freed
-# memory in one each (30 MiB less peak RSS on Node 24, docs/performance.md); the chart sets it too.
+# memory in one each (14-30 MiB lower peak RSS on Node 24, docs/performance.md); the chart sets it too.
 ENV NODE_ENV=production \
     PORT=8000 \
     HOST=0.0.0.0 \
