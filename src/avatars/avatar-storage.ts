@@ -71,6 +71,26 @@ export class AvatarStorage {
     return presignedLifetimeSeconds(ttlSeconds, credentials, Date.now() + this.s3.config.systemClockOffset)
   }
 
+  /**
+   * The origin of every upload form's url and download URL (scheme, host, port), as the SDK's own
+   * endpoint rules resolve it for this bucket: virtual-hosted or path-style, AWS or a configured
+   * endpoint. Browsers need it ahead of time (the web page's Content-Security-Policy).
+   */
+  async origin(): Promise<string> {
+    const config = this.s3.config
+    const custom = await config.endpoint?.()
+    const endpoint = custom && `${custom.protocol}//${custom.hostname}${custom.port === undefined ? '' : `:${custom.port}`}${custom.path}`
+    const { url } = config.endpointProvider({
+      Bucket: this.options.bucket,
+      Region: await config.region(),
+      UseFIPS: await config.useFipsEndpoint(),
+      UseDualStack: await config.useDualstackEndpoint(),
+      ForcePathStyle: config.forcePathStyle,
+      ...(endpoint ? { Endpoint: endpoint } : {}),
+    })
+    return url.origin
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       await this.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }))

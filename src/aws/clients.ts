@@ -143,9 +143,12 @@ export function createS3Client(
   aws: Config['aws'],
   overrides: Omit<AwsOverrides, 'credentials'> & { credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {},
 ): S3Client {
+  // Given explicitly although the SDK would read AWS_ENDPOINT_URL(_S3) itself, so that the client's
+  // configuration names the endpoint its URLs point at (AvatarStorage.origin).
+  const endpoint = overrides.s3Endpoint ?? aws.s3Endpoint
   return new S3Client({
     region: aws.region,
-    ...(overrides.s3Endpoint ? { endpoint: overrides.s3Endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
     maxAttempts: aws.maxAttempts,
     forcePathStyle: aws.s3ForcePathStyle,

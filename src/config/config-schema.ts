@@ -83,6 +83,15 @@ export const EnvironmentSchema = Type.Object({
   ),
   OTEL_TRACES_SAMPLER_ARG: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of traces recorded by the traceidratio samplers' })),
   OTEL_SERVICE_NAME: Type.String({ minLength: 1, default: 'user-api', description: 'service.name of every span' }),
+  // The SDK reads these itself; the service reads them too, to name the S3 endpoint in the web
+  // page's Content-Security-Policy (web/content-security-policy.ts).
+  AWS_ENDPOINT_URL: Type.Optional(Type.String({ description: 'Endpoint of every AWS service (emulators)' })),
+  AWS_ENDPOINT_URL_S3: Type.Optional(Type.String({ description: 'Endpoint of S3 (emulators)' })),
+  // Browsers: CORS and the web page (src/web); the cross-field rules live in web-config.ts.
+  CORS_ALLOWED_ORIGINS: Type.Optional(Type.String({ description: 'Comma-separated browser origins allowed to call the API' })),
+  WEB_PAGE_ENABLED: Type.Boolean({ default: true, description: 'Serve the web page at /' }),
+  WEB_PAGE_OIDC_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$', description: 'Public client (Authorization Code with PKCE) the web page signs in with at OIDC_ISSUER' })),
+  WEB_PAGE_API_KEY_SIGN_IN: Type.Boolean({ default: false, description: 'Offer a field for an API key on the web page (local stack)' }),
 })
 
 export type Environment = Static<typeof EnvironmentSchema>

@@ -7,9 +7,11 @@ import { describeValidationErrors } from '../validation/validation-errors.js'
 import { EnvironmentSchema, type Environment } from './config-schema.js'
 import { loadOidcConfig, type OidcConfig } from './oidc-config.js'
 import { loadTracingConfig, type TracingConfig } from './tracing-config.js'
+import { loadS3Endpoint, loadWebConfig, type WebConfig } from './web-config.js'
 
 export type { OidcConfig } from './oidc-config.js'
 export type { TracingConfig } from './tracing-config.js'
+export type { WebConfig } from './web-config.js'
 
 export const MIN_API_KEY_LENGTH = 32
 
@@ -30,6 +32,8 @@ export interface Config {
     maxConnections: number
     queueTimeoutMs: number
     s3ForcePathStyle: boolean
+    /** AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL); absent means AWS's own endpoint. */
+    s3Endpoint?: string
     /** The longer of the two presigned TTLs: credentials are renewed early enough for it (aws/credentials.ts). */
     longestPresignedTtlSeconds: number
   }
@@ -45,6 +49,7 @@ export interface Config {
   apiKeys: readonly string[]
   /** Undefined when bearer tokens are off. */
   oidc: OidcConfig | undefined
+  web: WebConfig
   shutdown: { drainSeconds: number; timeoutSeconds: number }
   /** Proxies in front of the service whose X-Forwarded-For entries name the client; 0: the connection's address. */
   trustedProxyHops: number
@@ -110,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
   const oidc = loadOidcConfig(settings, explicit, readFile, problems)
   const tracing = loadTracingConfig(settings, problems)
   if (settings.METRICS_PORT === settings.PORT) problems.push(`METRICS_PORT: must differ from PORT (both ${settings.PORT})`)
+  const s3Endpoint = loadS3Endpoint(settings, problems)
+  const web = loadWebConfig(settings, apiKeys.length > 0, problems)
   if (problems.length > 0) throw new ConfigError(problems)
 
   return {
@@ -127,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
       maxConnections: settings.AWS_MAX_CONNECTIONS,
       queueTimeoutMs: settings.AWS_QUEUE_TIMEOUT_MS,
       s3ForcePathStyle: settings.S3_FORCE_PATH_STYLE,
+      ...(s3Endpoint === undefined ? {} : { s3Endpoint }),
       longestPresignedTtlSeconds: Math.max(settings.UPLOAD_URL_TTL_SECONDS, settings.AVATAR_URL_TTL_SECONDS),
     },
     table: settings.DYNAMODB_TABLE,
@@ -139,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadFile = (path) =
     },
     apiKeys,
     oidc,
+    web,
     shutdown: { drainSeconds: settings.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: settings.SHUTDOWN_TIMEOUT_SECONDS },
     trustedProxyHops: settings.TRUSTED_PROXY_HOPS,
     rateLimits: {

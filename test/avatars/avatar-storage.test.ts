@@ -63,3 +63,20 @@ describe('AvatarStorage presigning', () => {
     assert.equal(url.searchParams.get('x-id'), 'GetObject')
   })
 })
+
+describe('AvatarStorage.origin', () => {
+  const cases = [
+    { name: 'AWS, virtual-hosted', settings: {}, expected: 'https://user-avatars.s3.eu-west-1.amazonaws.com' },
+    { name: 'AWS, path-style', settings: { s3ForcePathStyle: true }, expected: 'https://s3.eu-west-1.amazonaws.com' },
+    { name: 'a configured endpoint, path-style', settings: { s3ForcePathStyle: true, s3Endpoint: 'http://127.0.0.1:9000' }, expected: 'http://127.0.0.1:9000' },
+    { name: 'a configured endpoint, virtual-hosted', settings: { s3Endpoint: 'https://s3.example.com' }, expected: 'https://user-avatars.s3.example.com' },
+  ]
+  for (const { name, settings, expected } of cases) {
+    it(`is the origin of the upload form and the download URL: ${name}`, async () => {
+      const avatars = new AvatarStorage(createS3Client({ ...aws, ...settings }, { credentials }), options)
+      assert.equal(await avatars.origin(), expected)
+      assert.equal(new URL((await avatars.createUpload('avatars/some-id', 'image/png')).url).origin, expected)
+      assert.equal(new URL(await avatars.downloadUrl('avatars/some-id')).origin, expected)
+    })
+  }
+})
