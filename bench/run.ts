@@ -168,6 +168,8 @@ async function serviceEnvironment(
     // As the chart sets them for a pod with its default memory limit.
     NODE_OPTIONS: PRODUCTION_NODE_OPTIONS,
     ...PRODUCTION_ENVIRONMENT,
+    // The bench compiles the service alone (no web page build) and measures the API.
+    WEB_PAGE_ENABLED: 'false',
   }
 }
 

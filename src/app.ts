@@ -1,6 +1,7 @@
 // The application as a Fastify instance: infrastructure plugins first, then the domain, then
 // routes. It has no side effects beyond what it is given, so tests build as many as they like.
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Authenticator } from './auth/authentication.js'
@@ -10,6 +11,7 @@ import { createAwsClients, type AwsOverrides } from './aws/clients.js'
 import type { Config } from './config/config.js'
 import { healthRoutes } from './health/health-routes.js'
 import { Readiness } from './health/readiness.js'
+import { cors } from './http/cors.js'
 import { clientErrorHandler, frameworkErrors, problemDetails } from './http/error-handler.js'
 import { requestContext, requestIdFrom } from './http/request-context.js'
 import { securityHeaders } from './http/security-headers.js'
@@ -21,6 +23,7 @@ import type { RequestTracing } from './tracing/tracing.js'
 import { UserRepository, staleClaimSeconds } from './users/user-repository.js'
 import { userRoutes } from './users/user-routes.js'
 import { UserService } from './users/user-service.js'
+import { webPage, type WebPageOptions } from './web/web-page.js'
 
 export const BODY_LIMIT_BYTES = 16 * 1024
 // Longer than the idle timeout of common load balancers (60 s), so they close idle connections
@@ -29,6 +32,9 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000
 // Undoing failed registrations in the background: a retry every few seconds at most, so a
 // DynamoDB that is recovering is not flooded, and at most this many at once (memory bound).
 const CLEANUP_RETRIES = { maxPending: 1000, firstDelayMs: 250, maxDelayMs: 4000 }
+
+// Where `npm run build` puts the built web page: dist/public/, next to the compiled app.
+const BUILT_WEB_PAGE = fileURLToPath(new URL('public/', import.meta.url))
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -50,6 +56,10 @@ export interface BuildOptions {
   keySetTimings?: KeySetTimings
   /** Started before the app is built (tracing/); puts the trace id in logs and problem details. */
   tracing?: RequestTracing
+  /** The built web page; the default is where `npm run build` puts it. */
+  webPageDirectory?: string
+  /** Tests shorten the web page's lookup of the issuer's sign-in endpoints. */
+  issuerTimings?: WebPageOptions['issuerTimings']
 }
 
 export function loggerOptions(config: Config, tracing?: RequestTracing): NonNullable<FastifyServerOptions['logger']> {
@@ -116,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(requestContext, { metrics, isDraining: () => readiness.draining })
   const tracing = options.tracing
   await app.register(problemDetails, { traceId: tracing && (() => tracing.traceId()) })
+  await app.register(cors, { allowedOrigins: config.web.corsAllowedOrigins })
   // Loaded only when enabled: Swagger UI and its static-file and YAML dependencies are a few MiB
   // of memory that a production process without docs never needs.
   if (config.docsEnabled) {
@@ -134,5 +145,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes, { readiness })
   await app.register(userRoutes, { users, authenticator, rateLimits: { settings: config.rateLimits, metrics } })
+  if (config.web.page.enabled) {
+    await app.register(webPage, {
+      config,
+      avatars,
+      directory: options.webPageDirectory ?? BUILT_WEB_PAGE,
+      ...(options.issuerTimings ? { issuerTimings: options.issuerTimings } : {}),
+    })
+  }
   return app
 }

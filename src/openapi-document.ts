@@ -18,6 +18,8 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     API_KEYS: randomBytes(32).toString('base64url'),
     // The document is the API's, whether or not a deployment serves it.
     DOCS_ENABLED: 'true',
+    // Its routes are not part of the API (hidden from the document), and it may not be built yet.
+    WEB_PAGE_ENABLED: 'false',
   })
   const app = await buildApp(config, { logger: false })
   try {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, type Config } from './config/config.js'
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js'
+import { PageNotBuiltError } from './web/page-files.js'
 
 function exitWith(message: string): never {
   process.stderr.write(`user-api cannot start.\n${message}\n`)
@@ -30,12 +31,25 @@ async function listenOrExit(server: FastifyInstance, port: number, host: string,
   }
 }
 
+// The app is built by the caller, after tracing has started (see below).
+async function appOrExit<App>(build: () => Promise<App>): Promise<App> {
+  try {
+    return await build()
+  } catch (error) {
+    if (error instanceof PageNotBuiltError) {
+      process.stderr.write(`user-api cannot start: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
 const config = configOrExit()
 // Tracing first, and the app only then: the instrumentations patch Fastify, node:http and the AWS
 // SDK as they are loaded. With tracing off nothing of OpenTelemetry is loaded at all.
 const tracing = config.tracing && (await (await import('./tracing/tracing.js')).startTracing(config.tracing))
 const { buildApp } = await import('./app.js')
-const app = await buildApp(config, tracing ? { tracing } : {})
+const app = await appOrExit(() => buildApp(config, tracing ? { tracing } : {}))
 if (tracing) {
   tracing.reportTo(app.log)
   // After the server has closed: the spans of the last requests are exported before the exit.

@@ -5,6 +5,13 @@ import type { FastifyInstance } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { Metrics } from '../metrics/metrics.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Log the path only: the query of this route may carry something secret-like (a sign-in code). */
+    logWithoutQuery?: boolean
+  }
+}
+
 export const REQUEST_ID_HEADER = 'x-request-id'
 // An incoming id is kept only when it is safe to echo and to log.
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -27,12 +34,13 @@ export const requestContext = fastifyPlugin(
     app.addHook('onResponse', async (request, reply) => {
       // The route template keeps label cardinality bounded; unmatched URLs share one label.
       const route = request.routeOptions.url ?? 'unmatched'
+      const url = request.routeOptions.config.logWithoutQuery ? (request.url.split('?')[0] ?? '') : request.url
       const labels = { route, method: request.method, status_code: String(reply.statusCode) }
       const seconds = reply.elapsedTime / 1000
       metrics.httpRequestDuration.observe(labels, seconds)
       metrics.httpRequests.inc(labels)
       request.log.info(
-        { method: request.method, route, url: request.url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 100) / 100 },
+        { method: request.method, route, url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 100) / 100 },
         'request completed',
       )
     })

@@ -36,6 +36,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     RATE_LIMIT_READS: '0',
     RATE_LIMIT_DELETES: '0',
     RATE_LIMIT_AUTH_FAILURES: '0',
+    // The web page has tests of its own (test/web/), which build it first.
+    WEB_PAGE_ENABLED: 'false',
     ...overrides,
   }
 }
