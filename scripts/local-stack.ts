@@ -1,8 +1,9 @@
 // `npm start`: the whole service on this machine, no AWS account needed. Starts dynalite and
 // s3rver on 127.0.0.1 with data under .local/ (kept across restarts), creates the table and the
-// bucket, makes a local API key on first run unless API_KEYS is set, runs a local OpenID Connect
-// issuer the service trusts next to the key unless OIDC_ISSUER is set, and serves the API, its
-// docs and its metrics. Every setting of the real service can still be given in the environment.
+// bucket (with CORS for the web page and CORS_ALLOWED_ORIGINS), makes a local API key on first run
+// unless API_KEYS is set, runs a local OpenID Connect issuer the service trusts next to the key
+// unless OIDC_ISSUER is set, builds the web page, and serves the API, the page, the docs and the
+// metrics. Every setting of the real service can still be given in the environment.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -12,8 +13,10 @@ import { createAwsClients } from '../src/aws/clients.js'
 import { ConfigError, loadConfig, type Config } from '../src/config/config.js'
 import { installGracefulShutdown } from '../src/lifecycle/graceful-shutdown.js'
 import { createResources } from '../src/setup/create-resources.js'
+import { buildWebPage } from '../web/build.js'
+import { allowBrowserUploads, loopbackOrigins } from './local/bucket-cors.js'
 import { EMULATOR_CREDENTIALS, startEmulators } from './local/emulators.js'
-import { LOCAL_AUDIENCE, startLocalIssuer, type LocalIssuer } from './local/issuer.js'
+import { LOCAL_AUDIENCE, LOCAL_WEB_CLIENT_ID, startLocalIssuer, type LocalIssuer } from './local/issuer.js'
 
 const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local')
 mkdirSync(dataDir, { recursive: true, mode: 0o700 })
@@ -43,12 +46,15 @@ const env = {
   SHUTDOWN_DRAIN_SECONDS: '0',
   // The docs are how a developer first meets the API; nothing here is exposed to the internet.
   DOCS_ENABLED: 'true',
+  // The page offers a field for the local key (kept in the browser tab's sessionStorage).
+  WEB_PAGE_API_KEY_SIGN_IN: 'true',
   ...process.env,
   ...(usesLocalKey ? { API_KEYS: localSecret('api-key') } : {}),
   ...(issuer
     ? {
         OIDC_ISSUER: issuer.url,
         OIDC_AUDIENCE: process.env.OIDC_AUDIENCE ?? LOCAL_AUDIENCE,
+        WEB_PAGE_OIDC_CLIENT_ID: process.env.WEB_PAGE_OIDC_CLIENT_ID ?? LOCAL_WEB_CLIENT_ID,
         ...(process.env.CURSOR_SECRET || process.env.CURSOR_SECRET_FILE ? {} : { CURSOR_SECRET: localSecret('cursor-secret') }),
       }
     : {}),
@@ -69,9 +75,14 @@ try {
 const aws = { dynamodbEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint, credentials: EMULATOR_CREDENTIALS }
 const setupClients = createAwsClients(config.aws, undefined, aws)
 await createResources(setupClients, { table: config.table, bucket: config.avatars.bucket })
+await allowBrowserUploads(setupClients.s3, config.avatars.bucket, [...loopbackOrigins(config.port), ...config.web.corsAllowedOrigins])
 setupClients.destroy()
 
-const app = await buildApp(config, { aws })
+// Built at every start (well under a second), so the page always matches the checkout.
+const webPageDirectory = join(dataDir, 'web-page')
+if (config.web.page.enabled) await buildWebPage(webPageDirectory)
+
+const app = await buildApp(config, { aws, webPageDirectory })
 app.addHook('onClose', stopBackends)
 installGracefulShutdown(app, config.shutdown)
 let metricsPort = 0
@@ -111,12 +122,13 @@ Or with an access token from the local issuer (scopes users:read, users:write, u
   curl -s ${url}/users -H "Authorization: Bearer $TOKEN"
 `
   : ''
+const pageLine = config.web.page.enabled ? `\n  Web page: ${url}/ (open it in a browser: sign in, register users with avatars, browse)` : ''
 process.stdout.write(`
-user-api is running on the local stack (data in ${dataDir})
-  API:     ${url}
-  Docs:    ${config.docsEnabled ? `${url}/docs` : 'off (DOCS_ENABLED=false)'}
-  Metrics: http://${config.host}:${metricsPort}/metrics
-  API key: ${keyLine}${issuer ? `\n  Issuer:  ${issuer.url} (local only; \`npm run -s token\` prints an access token)` : ''}
+user-api is running on the local stack (data in ${dataDir})${pageLine}
+  API:      ${url}
+  Docs:     ${config.docsEnabled ? `${url}/docs` : 'off (DOCS_ENABLED=false)'}
+  Metrics:  http://${config.host}:${metricsPort}/metrics
+  API key:  ${keyLine}${issuer ? `\n  Issuer:   ${issuer.url} (local only; \`npm run -s token\` prints an access token)` : ''}
 
 Try it:
   curl -s -X POST ${url}/user -H 'X-API-Key: ${key}' -H 'Content-Type: application/json' \\
