@@ -19,6 +19,8 @@ export interface BuiltPage {
   files: string[]
   scriptBytes: number
   scriptGzipBytes: number
+  /** Every source file bundled, relative to the repository. */
+  inputs: string[]
 }
 
 const hashOf = (content: Buffer | string) => createHash('sha256').update(content).digest('hex').slice(0, 10).toUpperCase()
@@ -62,6 +64,7 @@ export async function buildWebPage(outputDirectory = DEFAULT_OUTPUT): Promise<Bu
     files: ['/index.html', ...[...written, join(assets, iconName)].map((path) => `/${relative(outputDirectory, path).split('\\').join('/')}`)].sort(),
     scriptBytes: scriptContent.length,
     scriptGzipBytes: gzipSync(scriptContent, { level: 9 }).length,
+    inputs: Object.keys(result.metafile.inputs).map((path) => relative(resolve(webFolder, '..'), resolve(webFolder, path))).sort(),
   }
 }
 

@@ -117,7 +117,7 @@ export class TestIssuer {
       // never answers; the client's timeout must end it
     } else if (isDiscovery) {
       const issuer = this.behaviour === 'wrong-issuer' ? 'https://impostor.example' : this.url
-      send(200, JSON.stringify({ issuer, jwks_uri: this.jwksUri, token_endpoint: `${this.url}/token` }))
+      send(200, JSON.stringify({ issuer, jwks_uri: this.jwksUri, authorization_endpoint: `${this.url}/authorize`, token_endpoint: `${this.url}/token` }))
     } else {
       const keys = this.published.map((key) => key.publicJwk)
       send(200, JSON.stringify(this.behaviour === 'oversized' ? { keys, padding: 'x'.repeat(1024 * 1024) } : { keys }))
