@@ -8,7 +8,7 @@ import { byId, show, sleep } from './dom.js'
 import { announce, clearFailure, showFailure, waitingMessage } from './messages.js'
 import type { PageConfig } from './page-config.js'
 import type { Session } from './session.js'
-import { fileProblem, uploadAvatar } from './upload.js'
+import { fileProblem, readableSize, uploadAvatar } from './upload.js'
 import { userItem } from './users.js'
 
 // The service notices an upload on the next read of the user; a few reads cover a slow store.
@@ -16,8 +16,6 @@ const AVATAR_CHECKS = 10
 const AVATAR_CHECK_INTERVAL_MS = 500
 
 type AvatarContentType = NonNullable<Parameters<UserApiClient['POST']>[1]['body']>['avatar_content_type']
-
-const mebibytes = (bytes: number) => `${Math.floor((bytes / 1024 / 1024) * 10) / 10} MB`
 
 export class RegisterView {
   private readonly form = byId('register-form', HTMLFormElement)
@@ -33,7 +31,7 @@ export class RegisterView {
   ) {
     const { content_types: types, max_bytes: maxBytes } = config.avatar
     this.avatar.accept = types.join(',')
-    byId('avatar-hint').textContent = `Optional. ${types.map((type) => type.replace('image/', '').toUpperCase()).join(', ')}; at most ${mebibytes(maxBytes)}.`
+    byId('avatar-hint').textContent = `Optional. ${types.map((type) => type.replace('image/', '').toUpperCase()).join(', ')}; at most ${readableSize(maxBytes)}.`
     this.form.addEventListener('submit', (event) => {
       event.preventDefault()
       void this.register()

@@ -44,6 +44,7 @@ export class Session {
       await action(client)
       return true
     } catch (error) {
+      announce('')
       if (error instanceof ApiFailure && error.status === 401) {
         this.signOut()
         showFailure(new Error(`You are signed out: ${error.message} Sign in again.`), byId('sign-in-heading'))

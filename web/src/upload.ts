@@ -10,7 +10,8 @@ export class UploadFailure extends Error {
   }
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`
+/** 5 MB, 200 KB: sizes as people read them. */
+export const readableSize = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`)
 
 /** The file checks the page makes before anything is sent; undefined when the file fits. */
 export function fileProblem(file: File, allowedTypes: readonly string[], maxBytes: number): string | undefined {
@@ -18,7 +19,7 @@ export function fileProblem(file: File, allowedTypes: readonly string[], maxByte
     return `${file.name} is ${file.type === '' ? 'of an unknown type' : file.type}; the avatar must be one of: ${allowedTypes.join(', ')}.`
   }
   if (file.size === 0) return `${file.name} is empty.`
-  if (file.size > maxBytes) return `${file.name} is ${megabytes(file.size)}; the avatar may be at most ${megabytes(maxBytes)}.`
+  if (file.size > maxBytes) return `${file.name} is ${readableSize(file.size)}; the avatar may be at most ${readableSize(maxBytes)}.`
   return undefined
 }
 
@@ -27,12 +28,13 @@ function storageRefusal(status: number, xml: string, maxBytes: number): UploadFa
   const code = document.querySelector('Error > Code')?.textContent ?? undefined
   const detail = document.querySelector('Error > Message')?.textContent ?? ''
   const explained: Record<string, string> = {
-    EntityTooLarge: `Storage refused the image: it is larger than the ${megabytes(maxBytes)} allowed.`,
+    EntityTooLarge: `Storage refused the image: it is larger than the ${readableSize(maxBytes)} allowed.`,
     EntityTooSmall: 'Storage refused the image: it is empty.',
     AccessDenied: /expired/i.test(detail) ? 'Storage refused the upload: its form has expired. Try again to get a fresh one.' : 'Storage refused the upload (access denied).',
   }
-  const sentence = (code && explained[code]) ?? `Storage refused the upload (HTTP ${status}${code ? `, ${code}` : ''}).`
-  return new UploadFailure(detail && !sentence.includes(detail) ? `${sentence} Storage said: ${detail}` : sentence, code)
+  const sentence = (code && explained[code]) ?? 'Storage refused the upload.'
+  const said = [code, detail].filter((part) => part !== undefined && part !== '').join(': ')
+  return new UploadFailure(`${sentence} (HTTP ${status}${said === '' ? '' : `, ${said}`})`, code)
 }
 
 /** Uploads the file with the form, reporting progress from 0 to 1; rejects with an UploadFailure. */
