@@ -1,5 +1,6 @@
-# user-api container image: compiled once with dev dependencies, shipped with dist/ and production
-# dependencies only, on the official Node 24 LTS slim image pinned to an exact release.
+# user-api container image: compiled once with dev dependencies, shipped with dist/ (the service
+# and the built web page) and production dependencies only, on the official Node 24 LTS slim
+# image pinned to an exact release.
 # Build:  docker build --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" -t user-api .
 
 FROM node:24.21.0-bookworm-slim AS build
@@ -9,6 +10,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web page (web/, on the typed client in client/) is built into dist/public.
+COPY client ./client
+COPY web ./web
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS production-dependencies

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real Dockerfile with buildah and proves the image works: it starts in production mode
 # against DynamoDB and S3 emulators on 127.0.0.1, answers /readyz with 200, serves one real
-# authenticated request (POST /user, then GET /users), writes nothing outside /tmp, and exits 0
-# on SIGTERM. No registry is reachable here, so the base image is a TEST-ONLY stand-in assembled
-# by build-base-image.sh (see charts/user-api/README.md).
+# authenticated request (POST /user, then GET /users), serves the web page with its CSP, writes
+# nothing outside /tmp, and exits 0 on SIGTERM. No registry is reachable here, so the base image
+# is a TEST-ONLY stand-in assembled by build-base-image.sh (see charts/user-api/README.md).
 #
 # Usage: scripts/container/smoke-test.sh        (as root; needs buildah, debootstrap, curl, npm ci done)
 # Environment:
@@ -227,6 +227,13 @@ grep -q '^http_requests_total' "$work/body" || fail "/metrics has no http_reques
 status=$(http_status "$base_url/metrics")
 [ "$status" = 404 ] || fail "/metrics on the API port returned $status, expected 404"
 log "POST /user 201, GET /users lists the user, /metrics served on the metrics port only"
+http_status -D "$work/page-headers" "$base_url/" >/dev/null
+grep -q '<script type="module" src="/assets/main-' "$work/body" || fail "/ does not serve the web page: $(head -c 300 "$work/body")"
+grep -qi "^content-security-policy: default-src 'none'" "$work/page-headers" || fail "the web page has no Content-Security-Policy"
+script=$(grep -o '/assets/main-[A-Z0-9]*\.js' "$work/body")
+status=$(http_status "$base_url$script")
+[ "$status" = 200 ] || fail "GET $script returned $status"
+log "the web page and its script are served, with a Content-Security-Policy"
 
 # --- 7. graceful shutdown -----------------------------------------------------------------------
 kill -TERM "$node_pid"

@@ -176,6 +176,20 @@ describe('identity, secrets and network', () => {
     assert.ok(!(deploymentOf(plain).spec!.template.spec!.containers[0]!.env ?? []).some((variable) => variable.name === 'CURSOR_SECRET_FILE'))
   })
 
+  test('browsers: the web page on by default without sign-in options, CORS only for the listed origins', async () => {
+    const defaults = onlyObjectOfKind(await render(), 'ConfigMap').data ?? {}
+    assert.equal(defaults.WEB_PAGE_ENABLED, 'true')
+    assert.equal(defaults.WEB_PAGE_API_KEY_SIGN_IN, 'false')
+    assert.ok(!('WEB_PAGE_OIDC_CLIENT_ID' in defaults) && !('CORS_ALLOWED_ORIGINS' in defaults))
+    const set = onlyObjectOfKind(
+      await render('bearerTokens', ['--set', 'webPage.enabled=false,webPage.oidcClientId=web-page-client,cors.allowedOrigins[0]=https://app.example.com,cors.allowedOrigins[1]=http://localhost:5173']),
+      'ConfigMap',
+    ).data ?? {}
+    assert.equal(set.WEB_PAGE_ENABLED, 'false')
+    assert.equal(set.WEB_PAGE_OIDC_CLIENT_ID, 'web-page-client')
+    assert.equal(set.CORS_ALLOWED_ORIGINS, 'https://app.example.com,http://localhost:5173')
+  })
+
   test('a chart-created cursor secret (development) is a Secret of its own that rolls the pods', async () => {
     const values = ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,auth.oidc.cursorSecret.create=true']
     const [before, after] = await Promise.all([

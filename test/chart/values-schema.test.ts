@@ -63,6 +63,10 @@ describe('values.schema.json', () => {
     ['a global (CloudFront) web ACL', ['--set', 'ingress.wafv2AclArn=arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/0b7c5f4e-8d8a-4d5c-9d2b-3f1b2a6c7d8e'], /wafv2AclArn/],
     ['an HSTS max-age above two years', ['--set', 'ingress.hsts.maxAgeSeconds=99999999'], /maxAgeSeconds/],
     ['a chart-created cursor secret shorter than 32 characters', ['--set', 'auth.oidc.cursorSecret.create=true,auth.oidc.cursorSecret.value=short'], /value/],
+    ['a wildcard CORS origin', ['--set', 'cors.allowedOrigins[0]=*'], /allowedOrigins/],
+    ['a CORS origin with a path', ['--set', 'cors.allowedOrigins[0]=https://app.example.com/'], /allowedOrigins/],
+    ['a CORS origin over plain http off loopback', ['--set', 'cors.allowedOrigins[0]=http://app.example.com'], /allowedOrigins/],
+    ['a web page client id with a space', ['--set', 'auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api,webPage.oidcClientId=a b'], /oidcClientId/],
   ]
   for (const [title, extra, message] of rejected) {
     test(`rejects ${title}`, async () => {
@@ -92,6 +96,15 @@ describe('template guards', () => {
       assert.notEqual(result.exitCode, 0, extra)
       assert.match(result.stderr, /ingress\.hsts\.preload needs includeSubDomains and a maxAgeSeconds of at least 31536000/)
     }
+  })
+
+  test('sign-in on the web page needs an issuer, and its key field needs API keys', async () => {
+    const withoutIssuer = await template('--set', 'webPage.oidcClientId=web-page')
+    assert.notEqual(withoutIssuer.exitCode, 0)
+    assert.match(withoutIssuer.stderr, /webPage\.oidcClientId needs auth\.oidc\.issuer/)
+    const withoutKeys = await template('--set', 'webPage.apiKeySignIn=true,apiKeys.enabled=false,auth.oidc.issuer=https://issuer.example,auth.oidc.audience[0]=user-api')
+    assert.notEqual(withoutKeys.exitCode, 0)
+    assert.match(withoutKeys.stderr, /webPage\.apiKeySignIn needs apiKeys\.enabled/)
   })
 
   test('an HTTPRoute needs a Gateway to attach to', async () => {
