@@ -15,10 +15,25 @@ const only = (type: string) => {
 }
 const variableDefault = (name: string) => blocksOf(module, 'variable').find((variable) => variable.name === name)?.body.default
 
+const client = (name: string) => {
+  const found = resourcesOf(module, 'aws_cognito_user_pool_client').find((resource) => resource.name === name)
+  assert.ok(found, `no aws_cognito_user_pool_client.${name}`)
+  return found.body
+}
+
 test('every Cognito resource exists only with cognito_user_pool, which is off by default', () => {
   const cognito = module.blocks.filter((block) => block.kind === 'resource' && block.type.startsWith('aws_cognito_'))
-  assert.deepEqual(cognito.map((block) => block.type).sort(), ['aws_cognito_resource_server', 'aws_cognito_user_pool', 'aws_cognito_user_pool_client', 'aws_cognito_user_pool_domain'])
-  for (const resource of cognito) assert.equal(resource.body.count, '${var.cognito_user_pool ? 1 : 0}', `${resource.type}.${resource.name}`)
+  assert.deepEqual(cognito.map((block) => `${block.type}.${block.name}`).sort(), [
+    'aws_cognito_resource_server.this',
+    'aws_cognito_user_pool.this',
+    'aws_cognito_user_pool_client.machine',
+    'aws_cognito_user_pool_client.web_page',
+    'aws_cognito_user_pool_domain.this',
+  ])
+  for (const resource of cognito) {
+    const expected = resource.name === 'web_page' ? '${var.cognito_user_pool && length(var.web_page_urls) > 0 ? 1 : 0}' : '${var.cognito_user_pool ? 1 : 0}'
+    assert.equal(resource.body.count, expected, `${resource.type}.${resource.name}`)
+  }
   assert.equal(variableDefault('cognito_user_pool'), false)
   assert.equal(variableDefault('cognito_threat_protection'), false)
 })
@@ -33,13 +48,24 @@ test('the resource server defines exactly the scopes the service checks, and the
 })
 
 test('the machine client gets tokens with client credentials only, has a secret and the resource server scopes', () => {
-  const client = only('aws_cognito_user_pool_client').body
-  assert.deepEqual(client.allowed_oauth_flows, ['client_credentials'])
-  assert.equal(client.allowed_oauth_flows_user_pool_client, true)
-  assert.equal(client.generate_secret, true)
-  assert.equal(client.allowed_oauth_scopes, '${aws_cognito_resource_server.this[0].scope_identifiers}')
-  assert.deepEqual(client.explicit_auth_flows, ['ALLOW_REFRESH_TOKEN_AUTH'], 'no password or SRP sign-in for a machine client')
-  assert.equal(client.prevent_user_existence_errors, 'ENABLED')
+  const machine = client('machine')
+  assert.deepEqual(machine.allowed_oauth_flows, ['client_credentials'])
+  assert.equal(machine.allowed_oauth_flows_user_pool_client, true)
+  assert.equal(machine.generate_secret, true)
+  assert.equal(machine.allowed_oauth_scopes, '${aws_cognito_resource_server.this[0].scope_identifiers}')
+  assert.deepEqual(machine.explicit_auth_flows, ['ALLOW_REFRESH_TOKEN_AUTH'], 'no password or SRP sign-in for a machine client')
+  assert.equal(machine.prevent_user_existence_errors, 'ENABLED')
+})
+
+test('the web page client is public, signs in with Authorization Code only, back to the page only, and is an audience', () => {
+  const page = client('web_page')
+  assert.equal(page.generate_secret, false, 'a browser cannot keep a secret')
+  assert.deepEqual(page.allowed_oauth_flows, ['code'])
+  assert.equal(page.callback_urls, '${var.web_page_urls}')
+  assert.equal(page.allowed_oauth_scopes, '${aws_cognito_resource_server.this[0].scope_identifiers}')
+  assert.deepEqual(page.explicit_auth_flows, ['ALLOW_REFRESH_TOKEN_AUTH'])
+  const locals = blocksOf(module, 'locals').find((block) => 'oidc_audience' in block.body)?.body
+  assert.match(String(locals?.oidc_audience), /aws_cognito_user_pool_client\.web_page\[\*\]\.id/, 'its tokens name it in client_id')
 })
 
 test('the pool: no self sign-up, deletion protection and threat protection from their variables', () => {
@@ -71,6 +97,15 @@ test('helm_values hands issuer, audience and scope prefix to the chart values au
   const chartKeys = Object.keys(schema.properties.auth.properties.oidc.properties)
   for (const key of Object.keys(helmValues.auth.oidc)) assert.ok(chartKeys.includes(key), `auth.oidc.${key} is not a chart value`)
   assert.deepEqual(Object.keys(helmValues.auth.oidc).sort(), ['audience', 'issuer', 'scopePrefix'])
+})
+
+test('helm_values hands the bucket\'s CORS origins to the API (cors.allowedOrigins) and the page\'s client to webPage.oidcClientId', () => {
+  const helmValues = blocksOf(module, 'output').find((output) => output.name === 'helm_values')?.body.value
+  assert.ok(isRecord(helmValues) && isRecord(helmValues.cors) && isRecord(helmValues.webPage))
+  assert.equal(helmValues.cors.allowedOrigins, '${var.cors_allowed_origins}')
+  const [cors] = resourcesOf(module, 'aws_s3_bucket_cors_configuration')
+  assert.equal(firstBlock(cors!.body, 'cors_rule').allowed_origins, '${var.cors_allowed_origins}', 'the same list as the bucket')
+  assert.equal(helmValues.webPage.oidcClientId, '${local.web_page_client_id == null ? "" : local.web_page_client_id}')
 })
 
 test('the plan role of the pipeline can read the pool (by the environment tags), its client, resource server and domain', async () => {

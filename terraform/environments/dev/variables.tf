@@ -88,3 +88,15 @@ variable "tags" {
   description = "Extra default tags for every resource (e.g. Owner, CostCenter)."
   default     = {}
 }
+
+variable "web_page_urls" {
+  type        = list(string)
+  description = "URLs of the service's web page (https://host/), where people come back after signing in; with cognito_user_pool, its app client is made for them."
+  default     = []
+}
+
+variable "oidc_web_page_client_id" {
+  type        = string
+  description = "The web page's public client at oidc_issuer, if any."
+  default     = ""
+}

@@ -31,4 +31,8 @@ module "user_api" {
   dynamodb_max_write_request_units = 1000
   waf_enabled                      = true
   alarm_actions                    = var.alarm_actions
+
+  # Sign-in on the service's web page: a Cognito client for these URLs, or the external issuer's.
+  web_page_urls           = var.web_page_urls
+  oidc_web_page_client_id = var.oidc_web_page_client_id
 }

@@ -1,6 +1,7 @@
 # The issuer of the service's OAuth 2.0 access tokens, optional (cognito_user_pool, off by default):
 # an Amazon Cognito user pool with a resource server that defines the service's three scopes
-# (src/auth/caller.ts) and an app client for machine-to-machine use (client credentials). Cognito
+# (src/auth/caller.ts), an app client for machine-to-machine use (client credentials) and, with
+# web_page_urls, a public app client for the service's web page (Authorization Code with PKCE). Cognito
 # puts each scope in tokens as <resource server identifier>/<scope> and names the app client in
 # `client_id` instead of `aud`; the service reads both ways (OIDC_SCOPE_PREFIX, OIDC_AUDIENCE).
 # Any other issuer can be given instead as oidc_issuer and oidc_audience.
@@ -11,8 +12,10 @@ locals {
 
   # What the service and the chart are handed (outputs.tf), whichever issuer it is.
   oidc_issuer       = var.cognito_user_pool ? "https://${one(aws_cognito_user_pool.this[*].endpoint)}" : var.oidc_issuer
-  oidc_audience     = var.cognito_user_pool ? aws_cognito_user_pool_client.machine[*].id : var.oidc_audience
+  oidc_audience     = var.cognito_user_pool ? concat(aws_cognito_user_pool_client.machine[*].id, aws_cognito_user_pool_client.web_page[*].id) : var.oidc_audience
   oidc_scope_prefix = var.cognito_user_pool ? "${local.resource_server_identifier}/" : var.oidc_scope_prefix
+  # The client the web page signs people in with; empty: no sign-in on the page.
+  web_page_client_id = var.cognito_user_pool ? one(aws_cognito_user_pool_client.web_page[*].id) : var.oidc_web_page_client_id
 }
 
 resource "aws_cognito_user_pool" "this" {
@@ -92,6 +95,31 @@ resource "aws_cognito_user_pool_client" "machine" {
   allowed_oauth_flows_user_pool_client = true
   allowed_oauth_flows                  = ["client_credentials"]
   allowed_oauth_scopes                 = aws_cognito_resource_server.this[0].scope_identifiers
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+  supported_identity_providers         = ["COGNITO"]
+  prevent_user_existence_errors        = "ENABLED"
+  enable_token_revocation              = true
+
+  access_token_validity = 60
+  token_validity_units {
+    access_token = "minutes"
+  }
+}
+
+# The service's web page (web/, served at /): a public client, so no secret (a browser cannot keep
+# one); Authorization Code only, for which Cognito requires PKCE from public clients, and only back
+# to the page's own URLs. Its tokens name it in client_id, so it is one of the audiences.
+resource "aws_cognito_user_pool_client" "web_page" {
+  count = var.cognito_user_pool && length(var.web_page_urls) > 0 ? 1 : 0
+
+  name         = "${var.name}-web-page"
+  user_pool_id = aws_cognito_user_pool.this[0].id
+
+  generate_secret                      = false
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = aws_cognito_resource_server.this[0].scope_identifiers
+  callback_urls                        = var.web_page_urls
   explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
   supported_identity_providers         = ["COGNITO"]
   prevent_user_existence_errors        = "ENABLED"

@@ -96,6 +96,11 @@ output "dynamodb_throttle_alarm_arn" {
   value       = aws_cloudwatch_metric_alarm.dynamodb_throttled.arn
 }
 
+output "web_page_client_id" {
+  description = "The client the web page signs people in with (the Cognito web page client with web_page_urls, or oidc_web_page_client_id): WEB_PAGE_OIDC_CLIENT_ID, chart value webPage.oidcClientId. Null or empty when there is none."
+  value       = local.web_page_client_id
+}
+
 output "service_environment" {
   description = "The service's AWS and token settings as environment variables (empty OIDC_* values mean bearer tokens off)."
   value = {
@@ -106,6 +111,9 @@ output "service_environment" {
     OIDC_ISSUER       = local.oidc_issuer == null ? "" : local.oidc_issuer
     OIDC_AUDIENCE     = join(",", local.oidc_audience)
     OIDC_SCOPE_PREFIX = local.oidc_scope_prefix
+    # The same origins as the bucket's CORS: the apps that upload avatars also call the API.
+    CORS_ALLOWED_ORIGINS    = join(",", var.cors_allowed_origins)
+    WEB_PAGE_OIDC_CLIENT_ID = local.web_page_client_id == null ? "" : local.web_page_client_id
   }
 }
 
@@ -129,6 +137,14 @@ output "helm_values" {
     # Empty without the WAF; the chart's Ingress attaches it with the AWS Load Balancer Controller.
     ingress = {
       wafv2AclArn = var.waf_enabled ? aws_wafv2_web_acl.this[0].arn : ""
+    }
+    # One list of browser origins for the bucket's CORS and the API's: the apps that upload
+    # avatars also call the API.
+    cors = {
+      allowedOrigins = var.cors_allowed_origins
+    }
+    webPage = {
+      oidcClientId = local.web_page_client_id == null ? "" : local.web_page_client_id
     }
     serviceAccount = {
       # The role trusts only this service account name, so the chart must use it.

@@ -202,6 +202,26 @@ variable "cognito_domain_prefix" {
   }
 }
 
+variable "web_page_urls" {
+  type        = list(string)
+  description = "URLs of the service's web page (its root, e.g. https://users.example.com/), where the issuer sends people back after they sign in. With cognito_user_pool, a public app client for the page (Authorization Code with PKCE) is created for them. Empty: no sign-in on the page."
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for url in var.web_page_urls :
+      can(regex("^https://[a-z0-9.-]+(:[0-9]+)?/$", url)) || can(regex("^http://localhost(:[0-9]+)?/$", url))
+    ])
+    error_message = "Each web page URL must be https://host[:port]/ (or http://localhost[:port]/ for development): the root the service serves the page at."
+  }
+}
+
+variable "oidc_web_page_client_id" {
+  type        = string
+  description = "The public client (Authorization Code with PKCE) registered at oidc_issuer for the web page, if any; with cognito_user_pool the module creates it from web_page_urls."
+  default     = ""
+}
+
 variable "oidc_issuer" {
   type        = string
   description = "An external OpenID Connect issuer (Keycloak, Okta, Entra ID, Auth0, Dex...) whose access tokens the service accepts, exactly as its tokens' iss claim spells it. Null: none, or the Cognito user pool with cognito_user_pool."
