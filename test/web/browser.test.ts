@@ -138,7 +138,9 @@ describe('the web page in Chromium on the local stack', { skip: skipUnlessInstal
     assert.equal(await focusedId(), 'registered-heading')
     // The key lives in this tab's sessionStorage only.
     assert.deepEqual(await page.evaluate(() => [localStorage.length, sessionStorage.getItem('user-api.api-key')?.length]), [0, apiKey.length])
-    await page.locator('#user-list li[data-user-id] img.avatar').first().waitFor()
+    // A second one, so the list shows avatars side by side (the README's screenshot).
+    await register('Alan Turing', 'alan@example.com', { name: 'alan.png', mimeType: 'image/png', buffer: solidPng(120, [30, 130, 70]) })
+    await page.waitForFunction(() => document.querySelectorAll('#user-list img.avatar').length === 2 && Array.from(document.querySelectorAll<HTMLImageElement>('#user-list img.avatar')).every((image) => image.naturalWidth > 0))
     await screenshot(page, '2-registered')
   })
 
@@ -179,10 +181,10 @@ describe('the web page in Chromium on the local stack', { skip: skipUnlessInstal
     await page.waitForFunction(() => document.querySelector('#users-page')?.textContent === 'Page 1, 10 users')
     assert.ok(await page.getByRole('button', { name: 'Previous page' }).isDisabled())
     await page.getByRole('button', { name: 'Next page' }).click()
-    await page.waitForFunction(() => document.querySelector('#users-page')?.textContent === 'Page 2, 2 users')
+    await page.waitForFunction(() => document.querySelector('#users-page')?.textContent === 'Page 2, 3 users')
     assert.equal(await focusedId(), 'users-heading')
     assert.ok(await page.getByRole('button', { name: 'Next page' }).isDisabled(), 'no Link rel="next" on the last page')
-    assert.equal(await page.locator('#user-list .avatar.placeholder').count() + (await page.locator('#user-list img.avatar').count()), 2)
+    assert.equal(await page.locator('#user-list .avatar.placeholder').count() + (await page.locator('#user-list img.avatar').count()), 3)
     await screenshot(page, '5-users-page-2')
     await page.getByRole('button', { name: 'Previous page' }).click()
     await page.waitForFunction(() => document.querySelector('#users-page')?.textContent === 'Page 1, 10 users')
