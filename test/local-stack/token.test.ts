@@ -1,14 +1,16 @@
 // The local stack's token flow as a newcomer meets it: `npm start` (scripts/local-stack.ts) in a
-// fresh data folder, `npm run -s token` printing only a token, and that token working against the
-// running API; without a running stack the token script says so and exits 1.
+// fresh data folder, the web page it prints and its sign-in at the local issuer (Authorization Code
+// with PKCE), `npm run -s token` printing only a token, and that token working against the running
+// API; without a running stack the token script says so and exits 1.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { decodeJwt } from 'jose'
-import { issuerInfoFile } from '../../scripts/local/issuer.js'
+import { issuerInfoFile, LOCAL_AUDIENCE, LOCAL_BROWSER_SUBJECT, LOCAL_WEB_CLIENT_ID } from '../../scripts/local/issuer.js'
 import { unassignedPort } from '../support/ports.js'
 import { contractFetch } from '../support/response-contract.js'
 
@@ -85,6 +87,43 @@ describe('npm start and npm run token', () => {
     const listed = await contractFetch(`${api}/users`, { headers: { authorization: `Bearer ${token}` } })
     assert.equal(listed.status, 200)
     assert.equal(((await listed.json()) as unknown[]).length, 1)
+  })
+
+  it('prints the web page\'s URL and serves it, offering the local key and the local issuer', async () => {
+    assert.match(output, new RegExp(`Web page: ${api}/ `))
+    const page = await fetch(`${api}/`)
+    assert.equal(page.status, 200)
+    assert.match(await page.text(), /<script type="module" src="\/assets\/main-/)
+    const config = (await (await fetch(`${api}/page-config.json`)).json()) as { sign_in: { api_key: boolean; issuer: { client_id: string; token_endpoint: string } | null } }
+    assert.equal(config.sign_in.api_key, true)
+    assert.equal(config.sign_in.issuer?.client_id, LOCAL_WEB_CLIENT_ID)
+  })
+
+  it('signs a browser in with Authorization Code and PKCE, with the scopes it asked for', async () => {
+    const { sign_in: signIn } = (await (await fetch(`${api}/page-config.json`)).json()) as { sign_in: { issuer: { authorization_endpoint: string; token_endpoint: string } } }
+    const verifier = randomBytes(32).toString('base64url')
+    const authorize = new URL(signIn.issuer.authorization_endpoint)
+    const redirectUri = `${api}/`
+    for (const [name, value] of Object.entries({ response_type: 'code', client_id: LOCAL_WEB_CLIENT_ID, redirect_uri: redirectUri, scope: 'users:read', state: 'st', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' })) {
+      authorize.searchParams.set(name, value)
+    }
+    const redirect = await fetch(authorize, { redirect: 'manual' })
+    const back = new URL(redirect.headers.get('location') ?? '')
+    assert.equal(`${back.origin}${back.pathname}`, redirectUri)
+    assert.equal(back.searchParams.get('state'), 'st')
+    const exchange = (code: string, codeVerifier: string) =>
+      fetch(signIn.issuer.token_endpoint, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: LOCAL_WEB_CLIENT_ID, code_verifier: codeVerifier }),
+      })
+    const code = back.searchParams.get('code') ?? ''
+    assert.notEqual((await exchange(code, randomBytes(32).toString('base64url'))).status, 200, 'another verifier is refused')
+    const redirectAgain = await fetch(authorize, { redirect: 'manual' })
+    const token = ((await (await exchange(new URL(redirectAgain.headers.get('location') ?? '').searchParams.get('code') ?? '', verifier)).json()) as { access_token: string }).access_token
+    const claims = decodeJwt(token)
+    assert.deepEqual([claims.scope, claims.aud, claims.sub], ['users:read', LOCAL_AUDIENCE, LOCAL_BROWSER_SUBJECT])
+    assert.equal((await fetch(`${api}/users`, { headers: { authorization: `Bearer ${token}` } })).status, 200)
+    assert.equal((await fetch(`${api}/user`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, 403, 'only the scope asked for')
   })
 
   it('makes the tokens the service must refuse: another audience, expired, a missing scope', async () => {
