@@ -1,8 +1,8 @@
 // The OpenID Connect issuer of the local stack: oauth2-mock-server on 127.0.0.1 (discovery, JWKS,
 // a token endpoint for client credentials, and Authorization Code with PKCE for a browser, which
-// it signs in at once without asking anything), with a
-// key generated at each start. It accepts any client: it exists so that people and tests can make
-// the tokens the service must accept and refuse, and it never runs outside `npm start`.
+// it signs in at once without asking anything), with a key generated at each start. It accepts any
+// client: it exists so that people and tests can make the tokens the service must accept and
+// refuse, and it never runs outside `npm start`.
 // While it runs, <data dir>/issuer.json tells `npm run token` where it is and which audience the
 // service accepts.
 import { rmSync, writeFileSync } from 'node:fs'

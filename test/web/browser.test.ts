@@ -391,7 +391,7 @@ describe('the web page against a real S3 implementation (radosgw)', { skip: skip
     await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('#registered img.avatar')?.naturalWidth ?? 0) === 32)
   })
 
-  it('shows S3\'s own refusal of a file larger than the form allows, when the page\'s check was misled', async () => {
+  it('shows S3\'s own refusal of a file larger than the form allows, when the page\'s check was misled, and takes another image', async () => {
     const page = await browser!.newPage()
     // The page is told a larger limit than the service signs into the form, as a stale or edited
     // page would be; only S3 stands in the way, and its refusal must reach the person.
@@ -417,5 +417,11 @@ describe('the web page against a real S3 implementation (radosgw)', { skip: skip
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'avatar')
     assert.equal(await page.locator('#registered .avatar.placeholder').count(), 1)
     await screenshot(page, '9-error-storage-refused')
+
+    // The way out the message names: another image, with a fresh form for the same user.
+    await page.getByLabel('Avatar image').setInputFiles({ name: 'small.png', mimeType: 'image/png', buffer: solidPng(40, [120, 40, 160]) })
+    await page.getByRole('button', { name: 'Upload the chosen image for Too Large' }).click()
+    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('#registered img.avatar')?.naturalWidth ?? 0) === 40)
+    assert.match(await page.locator('#status').innerText(), /Uploaded the avatar of Too Large\./)
   })
 })

@@ -17,6 +17,11 @@ const AVATAR_CHECK_INTERVAL_MS = 500
 
 type AvatarContentType = NonNullable<Parameters<UserApiClient['POST']>[1]['body']>['avatar_content_type']
 
+/** A problem with the chosen image: the person fixes it in the file field. */
+class AvatarProblem extends Error {
+  override name = 'AvatarProblem'
+}
+
 export class RegisterView {
   private readonly form = byId('register-form', HTMLFormElement)
   private readonly name = byId('name', HTMLInputElement)
@@ -39,17 +44,18 @@ export class RegisterView {
   }
 
   /** The chosen file, or undefined; shows why a file cannot be used and returns null then. */
-  private chosenFile(maxBytes = this.config.avatar.max_bytes): File | undefined | null {
+  private chosenFile(): File | undefined | null {
     const file = this.avatar.files?.[0]
     if (file === undefined) return undefined
-    const problem = fileProblem(file, this.config.avatar.content_types, maxBytes)
+    const problem = fileProblem(file, this.config.avatar.content_types, this.config.avatar.max_bytes)
     if (problem === undefined) return file
     showFailure(new Error(problem), this.avatar)
     return null
   }
 
   private fieldFor(error: unknown): HTMLElement | undefined {
-    if (!(error instanceof ApiFailure)) return this.avatar
+    if (error instanceof AvatarProblem) return this.avatar
+    if (!(error instanceof ApiFailure)) return undefined
     if (error.status === 409) return this.email
     const field = error.fields[0]
     return field === 'name' ? this.name : field === 'email' ? this.email : undefined
@@ -115,7 +121,7 @@ export class RegisterView {
     byId('registered-user').querySelector('li')?.append(retry)
     void this.onRegistered()
     const reason = cause instanceof Error ? cause.message : String(cause)
-    return new Error(`${user.name} is registered, without an avatar. ${reason} Choose another image above and press "Upload the chosen image".`)
+    return new AvatarProblem(`${user.name} is registered, without an avatar. ${reason} Choose another image above and press "Upload the chosen image".`)
   }
 
   private async retryUpload(user: User): Promise<void> {
