@@ -41,7 +41,7 @@ describe('the web page with API keys', () => {
         done()
       },
     })
-    stack = await startTestStack({ ...PAGE, WEB_PAGE_API_KEY_SIGN_IN: 'true', AVATAR_MAX_BYTES: '123456' }, { webPageDirectory: directory, loggerInstance: pino({ level: 'info' }, stream) })
+    stack = await startTestStack({ ...PAGE, WEB_PAGE_API_KEY_SIGN_IN: 'true', AVATAR_MAX_BYTES: '123456', DOCS_ENABLED: 'true' }, { webPageDirectory: directory, loggerInstance: pino({ level: 'info' }, stream) })
   })
   after(() => stack.close())
 
