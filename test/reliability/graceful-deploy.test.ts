@@ -146,6 +146,8 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
         LOG_LEVEL: 'info',
         SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
         SHUTDOWN_TIMEOUT_SECONDS: String(TIMEOUT_SECONDS),
+        // Run from source: the web page is not built here (its own tests cover it).
+        WEB_PAGE_ENABLED: 'false',
       },
     })
     const child = server

@@ -64,7 +64,7 @@ describe('npm start (scripts/local-stack.ts)', () => {
     try {
       const started = performance.now()
       let banner: RegExpExecArray | null = null
-      while (!(banner = /Metrics: http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stack.output()))) {
+      while (!(banner = /Metrics: +http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stack.output()))) {
         assert.equal(stack.child.exitCode, null, `npm start exited:\n${stack.output()}`)
         assert.ok(performance.now() - started < START_LIMIT_MS, `no banner after ${START_LIMIT_MS} ms:\n${stack.output()}`)
         await sleep(100)
