@@ -21,9 +21,10 @@ export interface WebPageOptions {
 
 const DEFAULT_ISSUER_TIMINGS = { fetchTimeoutMs: 5000, retryAfterMs: 30_000 }
 
-// Headers of every page response. no-referrer: the sign-in code arrives in the page's URL, and
-// must not travel on to the bucket in a Referer header.
-const COMMON_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
+// The service's security headers (http/security-headers.ts) stay on every page response, the
+// page's needs among them: nosniff, and Referrer-Policy: no-referrer, since the sign-in code
+// arrives in the page's URL and must not travel on to the bucket in a Referer header. The page
+// sets only what differs from an API response: its Content-Security-Policy and its caching.
 
 function acceptedEncoding(request: FastifyRequest, file: PageFile): 'br' | 'gzip' | undefined {
   const accepted = request.headers['accept-encoding'] ?? ''
@@ -33,7 +34,7 @@ function acceptedEncoding(request: FastifyRequest, file: PageFile): 'br' | 'gzip
 }
 
 function sendFile(request: FastifyRequest, reply: FastifyReply, file: PageFile): FastifyReply {
-  reply.headers({ ...COMMON_HEADERS, 'Content-Type': file.contentType, 'Cache-Control': file.cacheControl, ETag: file.etag, Vary: 'Accept-Encoding' })
+  reply.headers({ 'Content-Type': file.contentType, 'Cache-Control': file.cacheControl, ETag: file.etag, Vary: 'Accept-Encoding' })
   if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
   const encoding = acceptedEncoding(request, file)
   if (encoding === undefined) return reply.send(file.body)
@@ -64,7 +65,7 @@ export async function webPage(app: FastifyInstance, { config, avatars, directory
 
   // The sign-in code comes back in the query of /: the request's log line leaves the query out.
   app.get('/', { schema: { hide: true }, config: { logWithoutQuery: true } }, async (request, reply) => {
-    reply.headers({ 'Content-Security-Policy': csp, 'Cross-Origin-Opener-Policy': 'same-origin' })
+    reply.header('Content-Security-Policy', csp)
     return sendFile(request, reply, index)
   })
 
@@ -78,6 +79,6 @@ export async function webPage(app: FastifyInstance, { config, avatars, directory
   })
 
   app.get('/page-config.json', { schema: { hide: true } }, async (_request, reply) =>
-    reply.headers({ ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }).send(configJson),
+    reply.type('application/json; charset=utf-8').send(configJson),
   )
 }
