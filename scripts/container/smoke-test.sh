@@ -229,7 +229,7 @@ status=$(http_status "$base_url/metrics")
 log "POST /user 201, GET /users lists the user, /metrics served on the metrics port only"
 http_status -D "$work/page-headers" "$base_url/" >/dev/null
 grep -q '<script type="module" src="/assets/main-' "$work/body" || fail "/ does not serve the web page: $(head -c 300 "$work/body")"
-grep -qi "^content-security-policy: default-src 'none'" "$work/page-headers" || fail "the web page has no Content-Security-Policy"
+grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$work/page-headers" || fail "the web page has not its own Content-Security-Policy"
 script=$(grep -o '/assets/main-[A-Z0-9]*\.js' "$work/body")
 status=$(http_status "$base_url$script")
 [ "$status" = 200 ] || fail "GET $script returned $status"
