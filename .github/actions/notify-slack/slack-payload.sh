@@ -16,19 +16,25 @@ jq -n \
   def icon: {success: ":white_check_mark:", failure: ":x:", cancelled: ":no_entry_sign:"}[.] // ":grey_question:";
   ($needs | to_entries | map(select(.value.result != "success" and .value.result != "skipped"))
     | map("\(.key): \(.value.result)") | join(", ")) as $problems
+  # A job that checks a quality gate (the SonarQube job) says so in its outputs; absent when the
+  # analysis did not run (no token, or an earlier job failed).
+  | ([$needs[] | .outputs // {} | select((.["quality-gate"] // "") != "")] | first // null) as $gate
   | "\($result | icon) \($workflow | escape) #\($run_number) \($result) on \($branch | escape) (\($repository | escape))" as $summary
   | {
       text: $summary,
       blocks: ([
         {type: "section", text: {type: "mrkdwn", text: "\($result | icon) *<\($run_url)|\($workflow | escape) #\($run_number)>*: \($result)"}},
-        {type: "section", fields: [
+        {type: "section", fields: ([
           {type: "mrkdwn", text: "*Repository*\n\($repository | escape)"},
           {type: "mrkdwn", text: "*Branch*\n\($branch | escape)"},
           {type: "mrkdwn", text: "*Event*\n\($event | escape)"},
           {type: "mrkdwn", text: "*Actor*\n\($actor | escape)"},
           {type: "mrkdwn", text: "*Commit*\n<\($commit_url)|\($commit[0:12])>"},
           {type: "mrkdwn", text: "*Run*\n<\($run_url)|#\($run_number)>"}
-        ]}
+        ] + (if $gate == null then [] else
+          [{type: "mrkdwn", text: "*Quality gate*\n\(if ($gate["quality-gate-url"] // "") == "" then ($gate["quality-gate"] | escape)
+            else "<\($gate["quality-gate-url"])|\($gate["quality-gate"] | escape)>" end)"}]
+        end))}
       ] + (if $problems == "" then [] else
         [{type: "context", elements: [{type: "mrkdwn", text: "Not successful: \($problems | escape)"}]}]
       end))
