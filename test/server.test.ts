@@ -1,8 +1,9 @@
 // The production entry point as its own process: /metrics is served on METRICS_PORT and nowhere
-// else, and a port it cannot take stops it with one line naming the setting, not a stack trace.
+// else, and a port it cannot take or a bad configuration stops it with one message naming the
+// settings, not a stack trace.
 // No AWS call is made here (readiness asks DynamoDB only when probed), so no emulator is needed.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -63,6 +64,27 @@ describe('src/server.ts', () => {
       const [code] = await server.exited
       assert.equal(code, 0, server.output())
     }
+  })
+
+  it('exits 1 with every configuration problem in one message', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/server.ts'],
+        // Only PATH: no AWS_REGION, no table, no bucket, no key; and a port that cannot be.
+        { env: { PATH: process.env.PATH, PORT: 'eighty' }, timeout: START_LIMIT_MS },
+        (error, out, err) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout: out, stderr: err })
+        },
+      )
+    })
+    assert.equal(code, 1, stdout + stderr)
+    const lines = stderr.trim().split('\n')
+    assert.deepEqual(lines.slice(0, 2), ['user-api cannot start.', 'Invalid configuration:'])
+    for (const variable of ['PORT', 'AWS_REGION', 'DYNAMODB_TABLE', 'S3_BUCKET']) {
+      assert.ok(lines.some((line) => line.startsWith(`  - ${variable}: `)), `${variable} in:\n${stderr}`)
+    }
+    assert.equal(stdout, '')
   })
 
   for (const taken of ['PORT', 'METRICS_PORT'] as const) {
