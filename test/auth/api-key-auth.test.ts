@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import pino from 'pino'
@@ -50,7 +51,8 @@ describe('API key authentication', () => {
     for (const headers of variants) {
       const response = await get(headers)
       const problem = assertProblem(response, 401)
-      assert.match(String(response.headers['www-authenticate']), /X-API-Key/)
+      assert.equal(response.headers['www-authenticate'], 'APIKey realm="user-api", header="X-API-Key"')
+      assert.equal(problem.title, 'Unauthorized')
       assert.ok(!problem.detail.includes(stack.apiKey))
     }
   })
@@ -65,11 +67,13 @@ describe('API key authentication', () => {
     assert.equal((await stack.app.metricsServer.inject('/metrics')).statusCode, 200, '/metrics on its own port')
   })
 
-  it('never writes a key into the log', async () => {
+  it('never writes a key into the log, only its fingerprint', async () => {
     await stack.app.inject({ method: 'POST', url: '/user', headers: { 'x-api-key': stack.apiKey }, payload: { name: 'Log', email: 'log@example.com' } })
     await get({ 'x-api-key': `${stack.apiKey}-wrong` })
     const log = logLines.join('')
     assert.ok(log.includes('request completed'), 'the log was captured')
+    const registration = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'request completed' && line.status === 201)
+    assert.equal(registration?.key_id, createHash('sha256').update(stack.apiKey).digest().subarray(0, 4).toString('hex'), 'the request is logged with its key fingerprint')
     assert.ok(!log.includes(stack.apiKey), 'no key in the log')
     assert.ok(!log.includes(stack.apiKey.slice(0, 12)), 'not even a prefix of a key')
   })

@@ -13,6 +13,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3'
 import { after, before, describe, it } from 'node:test'
 import { awsErrorCode, awsRequestId, isAwsSdkError, isTemporaryAwsFailure } from '../../src/aws/aws-errors.js'
 import { BackendBusyError } from '../../src/aws/call-queue.js'
+import { CredentialsExpiringError } from '../../src/aws/credentials.js'
 import { dynamoDbAnsweringWithError, type AwsErrorReply } from '../support/faulty-endpoints.js'
 import { assertProblem, authed } from '../support/http.js'
 import { startTestStack, type TestStack } from '../support/test-stack.js'
@@ -34,12 +35,18 @@ describe('isTemporaryAwsFailure', () => {
     ['an AWS 502 without a known name', serviceError('BadGateway', 502)],
     ['an S3 503', serviceError('ServiceUnavailable', 503)],
     ['an error the SDK models as retryable', new ReplicatedWriteConflictException({ message: 'conflict', ...metadata(400) })],
+    ['a 501, a server fault the SDK does not retry', serviceError('NotImplemented', 501)],
+    ['any error carrying the retryable trait', Object.assign(new Error('retry me'), { name: 'SomethingElse', $retryable: {} })],
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })],
     ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['an unresolvable host', Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' })],
+    ...['ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ECONNABORTED'].map(
+      (code): [string, unknown] => [`a connection failing with ${code}`, Object.assign(new Error(code), { code })],
+    ),
     ['an attempt timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
     ['an aborted call', Object.assign(new Error('aborted'), { name: 'AbortError' })],
     ['no free connection in time', new BackendBusyError('no free connection within 5000 ms')],
+    ['credentials that could not be renewed in time', new CredentialsExpiringError()],
   ]
   for (const [what, error] of temporary) {
     it(`is true for ${what}`, () => {
@@ -56,7 +63,10 @@ describe('isTemporaryAwsFailure', () => {
     ['a missing table', new ResourceNotFoundException({ message: 'Requested resource not found', ...metadata(400) })],
     ['expired credentials', serviceError('ExpiredTokenException', 400)],
     ['a programming error', new TypeError('undefined is not a function')],
+    ['a local file error', Object.assign(new Error('no such file'), { code: 'ENOENT' })],
+    ['an object without a prototype', Object.assign(Object.create(null) as object, { code: 'EACCES' })],
     ['a non-error', 'ECONNREFUSED'],
+    ['null', null],
     ['nothing', undefined],
   ]
   for (const [what, error] of permanent) {
@@ -77,10 +87,13 @@ describe('awsErrorCode, awsRequestId and isAwsSdkError', () => {
   it('fall back to the Node error code, then to Unknown', () => {
     // A plain object: an Error instance always has a name.
     assert.equal(awsErrorCode({ code: 'ECONNRESET' }), 'ECONNRESET')
+    assert.equal(awsErrorCode({}), 'Unknown')
     assert.equal(awsErrorCode(undefined), 'Unknown')
     assert.equal(awsRequestId(new Error('no metadata')), undefined)
+    assert.equal(awsRequestId(undefined), undefined)
     assert.equal(isAwsSdkError(new Error('not from the SDK')), false)
     assert.equal(isAwsSdkError(null), false)
+    assert.equal(isAwsSdkError('$metadata'), false)
   })
 })
 

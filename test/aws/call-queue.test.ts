@@ -47,6 +47,8 @@ describe('CallQueue', () => {
     const started = performance.now()
     const error = await queue.acquire().then(() => undefined, (reason: unknown) => reason)
     assert.ok(error instanceof BackendBusyError, String(error))
+    assert.equal(error.name, 'BackendBusyError')
+    assert.equal(error.message, 'no AWS connection became free within 50 ms')
     assert.ok(performance.now() - started >= 45)
     assert.equal(isTemporaryAwsFailure(error), true)
     assert.deepEqual([queue.active, queue.waiting], [1, 0], 'the timed-out waiter is gone')
@@ -58,7 +60,7 @@ describe('CallQueue', () => {
     const queue = new CallQueue({ maxActive: 1, timeoutMs: 5000, maxWaiting: 2 })
     const release = await queue.acquire()
     const waiters = [queue.acquire(), queue.acquire()]
-    await assert.rejects(queue.acquire(), BackendBusyError)
+    await assert.rejects(queue.acquire(), { name: 'BackendBusyError', message: '2 AWS calls are already waiting for a connection' })
     release()
     for (const waiter of waiters) (await waiter)()
     assert.deepEqual([queue.active, queue.waiting], [0, 0])

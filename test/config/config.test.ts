@@ -118,6 +118,40 @@ describe('loadConfig', () => {
     assert.deepEqual(problemsOf({ ...minimal, TRUSTED_PROXY_HOPS: '11' }).map((problem) => problem.split(':')[0]), ['TRUSTED_PROXY_HOPS'])
   })
 
+  it('names a missing setting without a value to quote, and a bad one with what it was', () => {
+    assert.deepEqual(problemsOf({ ...minimal, AWS_REGION: undefined }), ['AWS_REGION: is required'])
+    assert.deepEqual(problemsOf({ ...minimal, PORT: '70000' }), ['PORT: must be <= 65535 (was 70000)'])
+  })
+
+  it('says every problem in one message, one line each', () => {
+    const error = new ConfigError(['PORT: is required', 'HOST: is required'])
+    assert.equal(error.message, 'Invalid configuration:\n  - PORT: is required\n  - HOST: is required')
+    assert.equal(error.name, 'ConfigError')
+  })
+
+  it('needs at least one API key', () => {
+    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: undefined }), ['API_KEYS or API_KEYS_FILE: at least one API key is required'])
+    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: ' , # only a comment' }), ['API_KEYS or API_KEYS_FILE: at least one API key is required'])
+  })
+
+  it('accepts keys of exactly 32 characters, trimmed of surrounding spaces', () => {
+    assert.deepEqual(loadConfig({ ...minimal, API_KEYS: ` ${key('e').slice(0, 32)} , ${key('f')}` }, noFiles).apiKeys, [key('e').slice(0, 32), key('f')])
+    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: key('g').slice(0, 31) }), ['API_KEYS: 1 key(s) shorter than 32 characters'])
+  })
+
+  it('refuses keys with spaces or characters outside printable ASCII, without quoting them', () => {
+    for (const bad of [`${key('h')} inner space`, `${key('i')}é`, `${key('j')}\u0007`]) {
+      assert.deepEqual(problemsOf({ ...minimal, API_KEYS: bad }), ['API_KEYS: keys must be printable ASCII without spaces'])
+    }
+  })
+
+  it('reports a key file that cannot be read for a reason without a code', () => {
+    const problems = problemsOf({ ...minimal, API_KEYS: undefined, API_KEYS_FILE: '/odd' }, () => {
+      throw new Error('odd failure')
+    })
+    assert.deepEqual(problems, ['API_KEYS_FILE: cannot read /odd (error)'])
+  })
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ ...minimal, PORT: '', S3_KMS_KEY_ID: '  ' }, noFiles)
     assert.equal(config.port, 8000)
