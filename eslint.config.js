@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 export default tseslint.config(
   {
     // client/schema.ts is generated (npm run generate:client).
-    ignores: ['dist/', 'node_modules/', '.local/', '.tools/', 'coverage/', 'charts/', 'terraform/', 'client/schema.ts', '**/*.js', '**/*.mjs'],
+    ignores: ['dist/', 'node_modules/', '.local/', '.tools/', 'coverage/', 'reports/', '.stryker-tmp/', 'charts/', 'terraform/', 'client/schema.ts', '**/*.js', '**/*.mjs'],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

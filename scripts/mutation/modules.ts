@@ -1,0 +1,46 @@
+// The modules under mutation testing: those whose logic is pure or nearly so, where a surviving
+// mutant points at an assertion the tests lack rather than at an emulator's limits. Each is run on
+// its own (`npm run test:mutation -- cursor`) with only the tests that exercise it, which keeps a
+// run within minutes on two cores; the scheduled workflow runs one job per module.
+export interface MutationModule {
+  /** Source files Stryker mutates. */
+  mutate: string[]
+  /** Test files that may kill those mutants; each runs as its own process (TAP). */
+  testFiles: string[]
+}
+
+export const MUTATION_MODULES = {
+  cursor: {
+    mutate: ['src/users/cursor.ts'],
+    testFiles: ['test/users/cursor.test.ts'],
+  },
+  config: {
+    mutate: ['src/config/config.ts'],
+    testFiles: ['test/config/config.test.ts'],
+  },
+  'aws-errors': {
+    mutate: ['src/aws/aws-errors.ts'],
+    testFiles: ['test/aws/aws-errors.test.ts'],
+  },
+  auth: {
+    mutate: ['src/auth/*.ts'],
+    testFiles: ['test/auth/*.test.ts'],
+  },
+  'problem-details': {
+    mutate: ['src/http/problems.ts', 'src/http/error-handler.ts'],
+    testFiles: ['test/http/error-handler.test.ts'],
+  },
+  'validation-errors': {
+    mutate: ['src/validation/validation-errors.ts'],
+    testFiles: ['test/validation/validation-errors.test.ts'],
+  },
+  'call-queue': {
+    mutate: ['src/aws/call-queue.ts'],
+    testFiles: ['test/aws/call-queue.test.ts'],
+  },
+} satisfies Record<string, MutationModule>
+
+export type MutationModuleName = keyof typeof MUTATION_MODULES
+
+/** A module must score at least this much (killed and timed-out mutants over all valid ones). */
+export const MINIMUM_MUTATION_SCORE = 80
