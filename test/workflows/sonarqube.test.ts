@@ -21,7 +21,7 @@ function sonarJob(): Job {
   return job
 }
 
-const runsOnlyWithToken = (step: Step) => /env\.SONAR_CONFIGURED == 'true'/.test(step.if ?? '')
+const runsOnlyWithToken = (step: Step) => (step.if ?? '').includes("env.SONAR_CONFIGURED == 'true'")
 
 function properties(text: string): Record<string, string> {
   return Object.fromEntries(
@@ -118,7 +118,8 @@ describe('the SonarQube job', () => {
     const steps = delivery.data.jobs.test!.steps ?? []
     assert.ok(steps.some((step) => step.run === 'npm run test:all'))
     const summary = steps.find((step) => step.run?.includes('coverage-summary.sh'))
-    assert.ok(summary?.run?.endsWith('>> "$GITHUB_STEP_SUMMARY"'))
+    assert.ok(summary?.run, 'the test job runs coverage-summary.sh')
+    assert.ok(summary.run.endsWith('>> "$GITHUB_STEP_SUMMARY"'), 'the test job appends the coverage summary')
     assert.equal(summary.if, '${{ !cancelled() }}')
     assert.equal(stepsUsing(delivery.data.jobs.test!, 'actions/upload-artifact')[0]?.if, '${{ !cancelled() }}')
   })
