@@ -72,7 +72,7 @@ describe('the SonarQube job', () => {
     assert.equal(job.outputs?.['quality-gate'], '${{ steps.gate.outputs.quality-gate }}')
     assert.equal(job.outputs['quality-gate-url'], '${{ steps.gate.outputs.dashboard-url }}')
     assert.ok(needsOf(delivery.data.jobs.notify!).includes('sonarqube'))
-    assert.ok(needsOf(delivery.data.jobs.deploy!).includes('sonarqube'), 'a failed gate stops the deployment')
+    assert.ok(needsOf(delivery.data.jobs['terraform-dev']!).includes('sonarqube'), 'a failed gate keeps the commit from the environments')
   })
 
   it('feeds SonarQube the coverage of the test job and the ESLint report it writes', async () => {
