@@ -130,8 +130,8 @@ describe('loadConfig', () => {
   })
 
   it('needs at least one API key', () => {
-    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: undefined }), ['API_KEYS or API_KEYS_FILE: at least one API key is required'])
-    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: ' , # only a comment' }), ['API_KEYS or API_KEYS_FILE: at least one API key is required'])
+    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: undefined }), ['API_KEYS or API_KEYS_FILE: at least one API key is required, unless OIDC_ISSUER is set'])
+    assert.deepEqual(problemsOf({ ...minimal, API_KEYS: ' , # only a comment' }), ['API_KEYS or API_KEYS_FILE: at least one API key is required, unless OIDC_ISSUER is set'])
   })
 
   it('accepts keys of exactly 32 characters, trimmed of surrounding spaces', () => {
