@@ -4,7 +4,8 @@
 // client. The suites under test/security and test/http exercise the same handler through the
 // whole app on emulators.
 import assert from 'node:assert/strict'
-import type { Socket } from 'node:net'
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type LightMyRequestResponse } from 'fastify'
@@ -207,7 +208,9 @@ describe('problem details', () => {
 describe('framework errors without a status', () => {
   it('default to 400 and a generic title for a status Node has no name for', () => {
     const sent: { status?: number; body?: Body; headers?: Record<string, string> } = {}
+    const raw = new IncomingMessage(new Socket())
     const reply = {
+      raw: new ServerResponse(raw),
       code(status: number) {
         sent.status = status
         return reply
@@ -222,7 +225,7 @@ describe('framework errors without a status', () => {
         return reply
       },
     }
-    const request = { url: '/x?y=1', id: 'req-3' }
+    const request = { url: '/x?y=1', id: 'req-3', raw }
     const call = (error: Partial<FastifyError>) => {
       frameworkErrors(error as FastifyError, request as never, reply as never)
     }
@@ -230,6 +233,8 @@ describe('framework errors without a status', () => {
     assert.equal(sent.status, 400)
     assert.deepEqual(sent.body, { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'The URL is malformed.', instance: '/x', request_id: 'req-3' })
     assert.deepEqual(sent.headers, { 'X-Request-Id': 'req-3' })
+    // No hook has run, so the security headers are set here too.
+    assert.equal(reply.raw.getHeader('Cache-Control'), 'no-store')
     call({ code: 'FST_ERR_BAD_URL', statusCode: 499 })
     assert.equal(sent.status, 499)
     assert.deepEqual(sent.body, { type: 'about:blank', title: 'Client Error', status: 499, detail: 'The URL is malformed.', instance: '/x', request_id: 'req-3' })
