@@ -14,7 +14,9 @@ import { loadConfig } from '../../src/config/config.js'
 import { TestClock, TestIssuer } from '../support/oidc-issuer.js'
 import { testEnvironment } from '../support/test-stack.js'
 
-const TIMINGS: KeySetTimings = { fetchTimeoutMs: 500, refreshAfterMs: 600_000, cooldownMs: 30_000, retryAfterFailureMs: 5000 }
+// A loopback fetch takes milliseconds; the timeout is far above that so a loaded machine (or
+// mutation testing's instrumented code) does not turn a slow answer into "unavailable".
+const TIMINGS: KeySetTimings = { fetchTimeoutMs: 2000, refreshAfterMs: 600_000, cooldownMs: 30_000, retryAfterFailureMs: 5000 }
 
 describe('the issuer key set', () => {
   let issuer: TestIssuer
