@@ -36,7 +36,9 @@ const skippedReporter = fileURLToPath(new URL('./skipped-tests-reporter.mjs', im
 const child = spawn(
   process.execPath,
   [
-    '--import', 'tsx', '--test', '--test-concurrency=2',
+    // A test file whose test failed half-way can leave a server or a socket open; its process
+    // then ends when its tests have, so the run reports the failure instead of hanging.
+    '--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${skippedReporter}`, `--test-reporter-destination=${skippedFile}`,
     ...files,
