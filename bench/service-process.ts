@@ -14,6 +14,8 @@ const STOP_TIMEOUT_MS = 15_000
 
 export interface BuiltService {
   entry: string
+  /** The bare baseline server (bench/baseline-server.ts), compiled the same way. */
+  baselineEntry: string
   remove: () => Promise<void>
 }
 
@@ -28,20 +30,21 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
   })
 }
 
-// Compiles src/ with the production tsconfig into a temporary folder that borrows the project's
+// Compiles src/ with the production tsconfig (and the baseline server) into a temporary folder that borrows the project's
 // package.json (for "type": "module" and the version) and node_modules.
 export async function buildService(projectRoot: string): Promise<BuiltService> {
   const folder = await mkdtemp(join(tmpdir(), 'user-api-bench-'))
   try {
     const tsc = resolve(projectRoot, 'node_modules/typescript/bin/tsc')
     await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(folder, 'dist')], projectRoot)
+    await run(process.execPath, [tsc, '-p', 'bench/tsconfig.baseline.json', '--outDir', join(folder, 'baseline')], projectRoot)
     await copyFile(join(projectRoot, 'package.json'), join(folder, 'package.json'))
     await symlink(join(projectRoot, 'node_modules'), join(folder, 'node_modules'), 'dir')
   } catch (error) {
     await rm(folder, { recursive: true, force: true })
     throw error
   }
-  return { entry: join(folder, 'dist/server.js'), remove: () => rm(folder, { recursive: true, force: true }) }
+  return { entry: join(folder, 'dist/server.js'), baselineEntry: join(folder, 'baseline/bench/baseline-server.js'), remove: () => rm(folder, { recursive: true, force: true }) }
 }
 
 // Distinct free loopback ports: every listener is open at once, so none is handed out twice.
