@@ -49,13 +49,20 @@ export interface OverheadVerdict {
   withinBudget: boolean
 }
 
+export interface Starts {
+  wallMs: number[]
+  // CPU time used by then; empty without /proc.
+  cpuMs: number[]
+}
+
 export interface StartVerdict {
   medianMs: number
   // Half the spread of the middle half of the starts.
   noiseMs: number
+  medianCpuMs: number | null
   budgetMs: number
   withinBudget: boolean
-  baselineMs: number[]
+  baseline: Starts
 }
 
 export interface BenchReport {
@@ -170,10 +177,11 @@ export function judgeOverhead(scenarios: ScenarioResult[], budgets: Record<strin
   })
 }
 
-export function judgeStart(startsMs: number[], baselineMs: number[], budgetMs: number): StartVerdict {
-  const medianMs = median(startsMs)
-  const noiseMs = noiseOf(startsMs)
-  return { medianMs, noiseMs, budgetMs, withinBudget: medianMs <= budgetMs + noiseMs, baselineMs }
+export function judgeStart(service: Starts, baseline: Starts, budgetMs: number): StartVerdict {
+  const medianMs = median(service.wallMs)
+  const noiseMs = noiseOf(service.wallMs)
+  const medianCpuMs = service.cpuMs.length === 0 ? null : median(service.cpuMs)
+  return { medianMs, noiseMs, medianCpuMs, budgetMs, withinBudget: medianMs <= budgetMs + noiseMs, baseline }
 }
 
 export function median(values: number[]): number {
@@ -237,7 +245,7 @@ export function formatReport(report: BenchReport): string {
     `Command: ${report.command}`,
     `Load: autocannon, ${first?.connections} connections, ${Math.round(first?.durationSeconds ?? 0)} s per scenario and table in ${first?.rounds} alternating rounds, after a warm-up; all on 127.0.0.1`,
     `Service: ${report.serviceNode}, ${[`NODE_OPTIONS=${report.serviceNodeOptions}`, ...Object.entries(report.serviceEnvironment).map(([name, value]) => `${name}=${value}`)].join(', ')}`,
-    `Start to /readyz = 200: median ${integer(report.start.medianMs)} ms of ${report.startToReadyMs.map(integer).join(', ')} ms (noise ±${integer(report.start.noiseMs)} ms, budget ${report.start.budgetMs} ms: ${report.start.withinBudget ? 'within' : 'OVER'}); bare baseline ${report.start.baselineMs.map(integer).join(', ')} ms; RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
+    `Start to /readyz = 200: median ${integer(report.start.medianMs)} ms of ${report.startToReadyMs.map(integer).join(', ')} ms (noise ±${integer(report.start.noiseMs)} ms, budget ${report.start.budgetMs} ms: ${report.start.withinBudget ? 'within' : 'OVER'}), CPU used by then: median ${integer(report.start.medianCpuMs)} ms; bare baseline ${report.start.baseline.wallMs.map(integer).join(', ')} ms (CPU ${report.start.baseline.cpuMs.map(integer).join(', ')} ms); RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
     `Seeded with BatchWriteItem: ${seeding}`,
     '',
     table(

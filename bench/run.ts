@@ -234,9 +234,11 @@ async function main(): Promise<number> {
   // Cold starts as a pod would make them; the last one stays up and serves the small table.
   log(`starting the service ${options.starts} time(s): ${node} ${entry} (${serviceNode}, NODE_OPTIONS=${PRODUCTION_NODE_OPTIONS})`)
   const startsToReadyMs: number[] = []
+  const startsCpuMs: number[] = []
   const rssJustStartedMiB: number[] = []
   const started = async (service: RunningService) => {
     startsToReadyMs.push(service.startToReadyMs)
+    if (service.startCpuMs !== null) startsCpuMs.push(service.startCpuMs)
     const rss = mebibytes((await readProcessStats(service.pid))?.rssBytes)
     if (rss !== null) rssJustStartedMiB.push(rss)
     return service
@@ -259,6 +261,7 @@ async function main(): Promise<number> {
   const smallBaseline = await startBaseline(tableFor(options.smallUsers))
   const largeBaseline = await startBaseline(tableFor(options.largeUsers))
   const baselineStartsMs = [smallBaseline.startToReadyMs, largeBaseline.startToReadyMs]
+  const baselineStartsCpuMs = [smallBaseline.startCpuMs, largeBaseline.startCpuMs].filter((ms) => ms !== null)
   log(`  the bare baseline's /readyz answered 200 after ${baselineStartsMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}`)
   const largeService = await start(tableFor(options.largeUsers))
   // A third instance that never gets a request: a pod waiting for traffic, read at the end.
@@ -367,7 +370,7 @@ async function main(): Promise<number> {
     loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
     memory: { budgetMiB: MEMORY_BUDGET_MIB, idleSeconds: IDLE_SECONDS, verdicts: [] },
     overhead: judgeOverhead(scenarios, CPU_RATIO_BUDGETS),
-    start: judgeStart(startsToReadyMs, baselineStartsMs, START_TO_READY_BUDGET_MS),
+    start: judgeStart({ wallMs: startsToReadyMs, cpuMs: startsCpuMs }, { wallMs: baselineStartsMs, cpuMs: baselineStartsCpuMs }, START_TO_READY_BUDGET_MS),
   }
   report.memory.verdicts = judgeMemory(report)
   process.stdout.write(`\n${formatReport(report)}\n`)

@@ -7,6 +7,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readProcessStats } from './process-stats.js'
 
 const READY_TIMEOUT_MS = 30_000
 const READY_POLL_MS = 10
@@ -73,6 +74,8 @@ export interface RunningService {
   pid: number
   url: string
   startToReadyMs: number
+  /** CPU time the process had used when it became ready (null without /proc): moves less than the wall time on a busy machine. */
+  startCpuMs: number | null
   // Stops the service the way Kubernetes does (SIGTERM) and reports how it exited.
   stop: () => Promise<string>
   output: () => string
@@ -104,7 +107,9 @@ export async function startService(entry: string, env: Record<string, string>, n
     await stop()
     throw new Error(`${(error as Error).message}\n--- service output ---\n${lines.join('\n')}`, { cause: error })
   }
-  return { pid: child.pid!, url, startToReadyMs: performance.now() - started, stop, output: () => lines.join('\n') }
+  const startToReadyMs = performance.now() - started
+  const startCpuMs = (await readProcessStats(child.pid!))?.cpuMs ?? null
+  return { pid: child.pid!, url, startToReadyMs, startCpuMs, stop, output: () => lines.join('\n') }
 }
 
 async function waitUntilReady(url: string, exitStatus: () => string | undefined): Promise<void> {
