@@ -130,10 +130,11 @@ export function dynamoClientSettings(aws: Config['aws'], overrides: Pick<AwsOver
     ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
     ...(overrides.dynamodbEndpoint ? { endpoint: overrides.dynamodbEndpoint } : {}),
     // Each command's middleware stack is resolved into a handler on its first call and kept,
-    // instead of on every call: a third of the SDK's CPU per PutItem (docs/performance.md). The
-    // stack is complete before the first call (the metrics and queue middleware are added right
-    // after the client is made), and the document client, which cannot work this way, is not
-    // used by the service. A call with options (an abort signal) resolves its own handler.
+    // instead of on every call: about a quarter of the SDK's CPU per PutItem
+    // (docs/performance.md). The stack is complete before the first call (the metrics and queue
+    // middleware are added right after the client is made), and the document client, which
+    // cannot work this way, is not used by the service. A call with options (an abort signal)
+    // resolves its own handler.
     cacheMiddleware: true,
   }
 }
