@@ -46,6 +46,8 @@ export interface OverheadVerdict {
   // Half the spread of the middle half of those ratios: how much the machine moved them.
   noise: number | null
   budget: number | undefined
+  // False with fewer than MIN_SAMPLES_TO_JUDGE rounds (a smoke run): no noise to judge against.
+  judged: boolean
   withinBudget: boolean
 }
 
@@ -61,6 +63,7 @@ export interface StartVerdict {
   noiseMs: number
   medianCpuMs: number | null
   budgetMs: number
+  judged: boolean
   withinBudget: boolean
   baseline: Starts
 }
@@ -145,6 +148,9 @@ function quantile(values: number[], fraction: number): number {
   return sorted[below]! + (sorted[Math.min(below + 1, sorted.length - 1)]! - sorted[below]!) * (position - below)
 }
 
+/** Fewer rounds or starts than this measure no noise, so a budget is reported but not judged. */
+export const MIN_SAMPLES_TO_JUDGE = 3
+
 /** Half the interquartile range: the run-to-run noise a budget is allowed. */
 export const noiseOf = (values: number[]) => (values.length < 2 ? 0 : (quantile(values, 0.75) - quantile(values, 0.25)) / 2)
 
@@ -163,6 +169,7 @@ export function judgeOverhead(scenarios: ScenarioResult[], budgets: Record<strin
     const ratio = ratios.length === 0 ? null : median(ratios)
     const noise = ratios.length === 0 ? null : noiseOf(ratios)
     const budget = budgets[result.name]
+    const judged = budget !== undefined && result.perRound.length >= MIN_SAMPLES_TO_JUDGE
     return [{
       scenario: result.name,
       storedUsers: result.storedUsers,
@@ -171,8 +178,9 @@ export function judgeOverhead(scenarios: ScenarioResult[], budgets: Record<strin
       ratio,
       noise,
       budget,
+      judged,
       // A budget that could not be measured (no /proc) fails, as the memory budgets do.
-      withinBudget: budget === undefined || (ratio !== null && noise !== null && ratio <= budget + noise),
+      withinBudget: !judged || (ratio !== null && noise !== null && ratio <= budget + noise),
     }]
   })
 }
@@ -181,7 +189,8 @@ export function judgeStart(service: Starts, baseline: Starts, budgetMs: number):
   const medianMs = median(service.wallMs)
   const noiseMs = noiseOf(service.wallMs)
   const medianCpuMs = service.cpuMs.length === 0 ? null : median(service.cpuMs)
-  return { medianMs, noiseMs, medianCpuMs, budgetMs, withinBudget: medianMs <= budgetMs + noiseMs, baseline }
+  const judged = service.wallMs.length >= MIN_SAMPLES_TO_JUDGE
+  return { medianMs, noiseMs, medianCpuMs, budgetMs, judged, withinBudget: !judged || medianMs <= budgetMs + noiseMs, baseline }
 }
 
 export function median(values: number[]): number {
@@ -245,7 +254,7 @@ export function formatReport(report: BenchReport): string {
     `Command: ${report.command}`,
     `Load: autocannon, ${first?.connections} connections, ${Math.round(first?.durationSeconds ?? 0)} s per scenario and table in ${first?.rounds} alternating rounds, after a warm-up; all on 127.0.0.1`,
     `Service: ${report.serviceNode}, ${[`NODE_OPTIONS=${report.serviceNodeOptions}`, ...Object.entries(report.serviceEnvironment).map(([name, value]) => `${name}=${value}`)].join(', ')}`,
-    `Start to /readyz = 200: median ${integer(report.start.medianMs)} ms of ${report.startToReadyMs.map(integer).join(', ')} ms (noise ±${integer(report.start.noiseMs)} ms, budget ${report.start.budgetMs} ms: ${report.start.withinBudget ? 'within' : 'OVER'}), CPU used by then: median ${integer(report.start.medianCpuMs)} ms; bare baseline ${report.start.baseline.wallMs.map(integer).join(', ')} ms (CPU ${report.start.baseline.cpuMs.map(integer).join(', ')} ms); RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
+    `Start to /readyz = 200: median ${integer(report.start.medianMs)} ms of ${report.startToReadyMs.map(integer).join(', ')} ms (noise ±${integer(report.start.noiseMs)} ms, budget ${report.start.budgetMs} ms: ${!report.start.judged ? 'not judged, too few starts' : report.start.withinBudget ? 'within' : 'OVER'}), CPU used by then: median ${integer(report.start.medianCpuMs)} ms; bare baseline ${report.start.baseline.wallMs.map(integer).join(', ')} ms (CPU ${report.start.baseline.cpuMs.map(integer).join(', ')} ms); RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
     `Seeded with BatchWriteItem: ${seeding}`,
     '',
     table(
@@ -265,7 +274,7 @@ export function formatReport(report: BenchReport): string {
         verdict.ratio === null ? 'n/a' : verdict.ratio.toFixed(2),
         verdict.noise === null ? 'n/a' : verdict.noise.toFixed(2),
         verdict.budget === undefined ? '' : verdict.budget.toFixed(2),
-        verdict.budget === undefined ? '' : verdict.withinBudget ? 'yes' : 'NO',
+        verdict.budget === undefined ? '' : !verdict.judged ? 'not judged, too few rounds' : verdict.withinBudget ? 'yes' : 'NO',
       ]),
     ),
     '',
