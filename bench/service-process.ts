@@ -31,15 +31,13 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
   })
 }
 
-// Builds the service as `npm run build` does (and the baseline server) into a temporary folder that borrows the project's
+// Compiles src/ with the production tsconfig (and the baseline server) into a temporary folder that borrows the project's
 // package.json (for "type": "module" and the version) and node_modules.
 export async function buildService(projectRoot: string): Promise<BuiltService> {
   const folder = await mkdtemp(join(tmpdir(), 'user-api-bench-'))
   try {
     const tsc = resolve(projectRoot, 'node_modules/typescript/bin/tsc')
     await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(folder, 'dist')], projectRoot)
-    // As `npm run build` does: dist/server.js becomes the bundle that production runs.
-    await run(process.execPath, [resolve(projectRoot, 'scripts/bundle-server.mjs'), join(folder, 'dist')], projectRoot)
     await run(process.execPath, [tsc, '-p', 'bench/tsconfig.baseline.json', '--outDir', join(folder, 'baseline')], projectRoot)
     await copyFile(join(projectRoot, 'package.json'), join(folder, 'package.json'))
     await symlink(join(projectRoot, 'node_modules'), join(folder, 'node_modules'), 'dir')
