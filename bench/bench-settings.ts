@@ -28,3 +28,10 @@ export const MEMORY_BUDGET_MIB = { peakRss: 180, idleRss: 100 }
 // Start-up leaves ~20 MiB of garbage in V8's young generation. V8's memory reducer hands it back
 // once the process allocates little, 10 s to 2 min after start (its watchdog); this is past that.
 export const IDLE_SECONDS = 135
+
+// The service's CPU time per request may be at most this many times the bare baseline's
+// (bench/baseline-server.ts) for the same AWS calls, by scenario; a run fails when the median ratio
+// of its rounds is over the budget by more than the spread of those rounds (docs/performance.md).
+export const CPU_RATIO_BUDGETS: Record<string, number> = { 'POST /user': 1.2 }
+// From spawn to the first 200 of /readyz, median of the cold starts, with the same allowance.
+export const START_TO_READY_BUDGET_MS = 500

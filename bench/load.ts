@@ -11,7 +11,11 @@ export interface Target {
   /** What the requests authenticate with, e.g. "API key", and the headers that carry it. */
   credential: string
   credentialHeaders: Record<string, string>
+  /** The service, or the bare baseline server (bench/baseline-server.ts) it is compared with. */
+  server: Server
 }
+
+export type Server = 'service' | 'baseline'
 
 export interface LoadSettings {
   connections: number
@@ -27,6 +31,7 @@ export interface ScenarioResult {
   name: string
   storedUsers: number
   credential: string
+  server: Server
   connections: number
   durationSeconds: number
   rounds: number
@@ -50,6 +55,8 @@ export interface RoundFigures {
   requestsPerSecond: number
   p50Ms: number
   p99Ms: number
+  // null where /proc is not available.
+  serviceCpuMsPerRequest: number | null
 }
 
 interface Slice {
@@ -91,9 +98,14 @@ class Tally {
   emulatorCpuMs: number | null = 0
   loadGeneratorCpuMs = 0
 
-  add(slice: Slice): void {
+  add(slice: Slice, serviceCpuMs: number | null): void {
     const sorted = [...slice.latenciesMs].sort((a, b) => a - b)
-    this.rounds.push({ requestsPerSecond: round1(sorted.length / slice.seconds), p50Ms: round1(percentile(sorted, 0.5)), p99Ms: round1(percentile(sorted, 0.99)) })
+    this.rounds.push({
+      requestsPerSecond: round1(sorted.length / slice.seconds),
+      p50Ms: round1(percentile(sorted, 0.5)),
+      p99Ms: round1(percentile(sorted, 0.99)),
+      serviceCpuMsPerRequest: serviceCpuMs === null || sorted.length === 0 ? null : serviceCpuMs / sorted.length,
+    })
     for (const latency of slice.latenciesMs) this.latenciesMs.push(latency)
     for (const [code, count] of Object.entries(slice.statusCodes)) this.statusCodes[code] = (this.statusCodes[code] ?? 0) + count
     this.seconds += slice.seconds
@@ -134,10 +146,12 @@ export async function measureScenario(
       const tally = tallies[index]!
       const [serviceBefore, emulatorBefore] = await Promise.all([readProcessStats(target.servicePid), readProcessStats(settings.emulatorPid)])
       const selfBefore = process.cpuUsage()
-      tally.add(await fire(target, settings, requests[index]!, sliceSeconds))
+      const slice = await fire(target, settings, requests[index]!, sliceSeconds)
       const self = process.cpuUsage(selfBefore)
       const [serviceAfter, emulatorAfter] = await Promise.all([readProcessStats(target.servicePid), readProcessStats(settings.emulatorPid)])
-      tally.serviceCpuMs = addOrNull(tally.serviceCpuMs, difference(serviceBefore, serviceAfter))
+      const serviceCpuMs = difference(serviceBefore, serviceAfter)
+      tally.add(slice, serviceCpuMs)
+      tally.serviceCpuMs = addOrNull(tally.serviceCpuMs, serviceCpuMs)
       tally.emulatorCpuMs = addOrNull(tally.emulatorCpuMs, difference(emulatorBefore, emulatorAfter))
       tally.loadGeneratorCpuMs += (self.user + self.system) / 1000
     }
@@ -154,6 +168,7 @@ export async function measureScenario(
         name,
         storedUsers: target.storedUsers,
         credential: target.credential,
+        server: target.server,
         connections: settings.connections,
         durationSeconds: tally.seconds,
         rounds: settings.rounds,

@@ -35,6 +35,39 @@ export interface MemoryVerdict {
   withinBudget: boolean
 }
 
+/** A scenario's service CPU per request against the bare baseline's, round by round. */
+export interface OverheadVerdict {
+  scenario: string
+  storedUsers: number
+  serviceCpuMsPer1k: number | null
+  baselineCpuMsPer1k: number | null
+  // Median of the per-round ratios (each service round against the baseline round next to it).
+  ratio: number | null
+  // Half the spread of the middle half of those ratios: how much the machine moved them.
+  noise: number | null
+  budget: number | undefined
+  // False with fewer than MIN_SAMPLES_TO_JUDGE rounds (a smoke run): no noise to judge against.
+  judged: boolean
+  withinBudget: boolean
+}
+
+export interface Starts {
+  wallMs: number[]
+  // CPU time used by then; empty without /proc.
+  cpuMs: number[]
+}
+
+export interface StartVerdict {
+  medianMs: number
+  // Half the spread of the middle half of the starts.
+  noiseMs: number
+  medianCpuMs: number | null
+  budgetMs: number
+  judged: boolean
+  withinBudget: boolean
+  baseline: Starts
+}
+
 export interface BenchReport {
   date: string
   command: string
@@ -59,6 +92,8 @@ export interface BenchReport {
   serviceExits: string[]
   loadAverageAtEnd: number[]
   memory: { budgetMiB: { peakRss: number; idleRss: number }; idleSeconds: number; verdicts: MemoryVerdict[] }
+  overhead: OverheadVerdict[]
+  start: StartVerdict
 }
 
 export function describeMachine(): Machine {
@@ -106,6 +141,58 @@ export function judgeMemory(report: Pick<BenchReport, 'scenarios' | 'serviceIdle
   ]
 }
 
+function quantile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const position = (sorted.length - 1) * fraction
+  const below = Math.floor(position)
+  return sorted[below]! + (sorted[Math.min(below + 1, sorted.length - 1)]! - sorted[below]!) * (position - below)
+}
+
+/** Fewer rounds or starts than this measure no noise, so a budget is reported but not judged. */
+export const MIN_SAMPLES_TO_JUDGE = 3
+
+/** Half the interquartile range: the run-to-run noise a budget is allowed. */
+export const noiseOf = (values: number[]) => (values.length < 2 ? 0 : (quantile(values, 0.75) - quantile(values, 0.25)) / 2)
+
+// Each service scenario against the baseline's run of the same scenario on the same table. A
+// budget is exceeded only when the median ratio is over it by more than the noise.
+export function judgeOverhead(scenarios: ScenarioResult[], budgets: Record<string, number>): OverheadVerdict[] {
+  return scenarios.flatMap((result) => {
+    if (result.server !== 'service') return []
+    const baseline = scenarios.find((other) => other.server === 'baseline' && other.name === result.name && other.storedUsers === result.storedUsers)
+    if (!baseline) return []
+    const ratios = result.perRound.flatMap((round, index) => {
+      const own = round.serviceCpuMsPerRequest
+      const bare = baseline.perRound[index]?.serviceCpuMsPerRequest
+      return own === null || bare === null || bare === undefined || bare === 0 ? [] : [own / bare]
+    })
+    const ratio = ratios.length === 0 ? null : median(ratios)
+    const noise = ratios.length === 0 ? null : noiseOf(ratios)
+    const budget = budgets[result.name]
+    const judged = budget !== undefined && result.perRound.length >= MIN_SAMPLES_TO_JUDGE
+    return [{
+      scenario: result.name,
+      storedUsers: result.storedUsers,
+      serviceCpuMsPer1k: result.serviceCpuMsPer1k,
+      baselineCpuMsPer1k: baseline.serviceCpuMsPer1k,
+      ratio,
+      noise,
+      budget,
+      judged,
+      // A budget that could not be measured (no /proc) fails, as the memory budgets do.
+      withinBudget: !judged || (ratio !== null && noise !== null && ratio <= budget + noise),
+    }]
+  })
+}
+
+export function judgeStart(service: Starts, baseline: Starts, budgetMs: number): StartVerdict {
+  const medianMs = median(service.wallMs)
+  const noiseMs = noiseOf(service.wallMs)
+  const medianCpuMs = service.cpuMs.length === 0 ? null : median(service.cpuMs)
+  const judged = service.wallMs.length >= MIN_SAMPLES_TO_JUDGE
+  return { medianMs, noiseMs, medianCpuMs, budgetMs, judged, withinBudget: !judged || medianMs <= budgetMs + noiseMs, baseline }
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
@@ -135,7 +222,8 @@ export function formatReport(report: BenchReport): string {
   const { machine } = report
   const scenarioName = (result: ScenarioResult) => {
     const comparison = COMPARISONS.find((suffix) => result.name.endsWith(suffix))
-    return comparison === undefined ? result.name : `${result.name.slice(0, -comparison.length)} (${result.credential})`
+    const name = comparison === undefined ? result.name : `${result.name.slice(0, -comparison.length)} (${result.credential})`
+    return result.server === 'baseline' ? `${name} [bare baseline]` : name
   }
   const scenarioRows = report.scenarios.map((result) => [
     scenarioName(result),
@@ -166,7 +254,7 @@ export function formatReport(report: BenchReport): string {
     `Command: ${report.command}`,
     `Load: autocannon, ${first?.connections} connections, ${Math.round(first?.durationSeconds ?? 0)} s per scenario and table in ${first?.rounds} alternating rounds, after a warm-up; all on 127.0.0.1`,
     `Service: ${report.serviceNode}, ${[`NODE_OPTIONS=${report.serviceNodeOptions}`, ...Object.entries(report.serviceEnvironment).map(([name, value]) => `${name}=${value}`)].join(', ')}`,
-    `Start to /readyz = 200: median ${integer(median(report.startToReadyMs))} ms of ${report.startToReadyMs.map(integer).join(', ')} ms; RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
+    `Start to /readyz = 200: median ${integer(report.start.medianMs)} ms of ${report.startToReadyMs.map(integer).join(', ')} ms (noise ±${integer(report.start.noiseMs)} ms, budget ${report.start.budgetMs} ms: ${!report.start.judged ? 'not judged, too few starts' : report.start.withinBudget ? 'within' : 'OVER'}), CPU used by then: median ${integer(report.start.medianCpuMs)} ms; bare baseline ${report.start.baseline.wallMs.map(integer).join(', ')} ms (CPU ${report.start.baseline.cpuMs.map(integer).join(', ')} ms); RSS at that moment: median ${integer(report.serviceRssJustStartedMiB)} MiB`,
     `Seeded with BatchWriteItem: ${seeding}`,
     '',
     table(
@@ -175,6 +263,20 @@ export function formatReport(report: BenchReport): string {
     ),
     '',
     table(['GET /users as the table grows', 'p50 ms', 'p99 ms', 'service CPU ms/1k', 'flat'], flatRows),
+    '',
+    table(
+      ['Service CPU per request over the bare baseline (bench/baseline-server.ts)', 'Users', 'service ms/1k', 'baseline ms/1k', 'ratio', 'noise ±', 'budget', 'within'],
+      report.overhead.map((verdict) => [
+        verdict.scenario,
+        integer(verdict.storedUsers),
+        integer(verdict.serviceCpuMsPer1k),
+        integer(verdict.baselineCpuMsPer1k),
+        verdict.ratio === null ? 'n/a' : verdict.ratio.toFixed(2),
+        verdict.noise === null ? 'n/a' : verdict.noise.toFixed(2),
+        verdict.budget === undefined ? '' : verdict.budget.toFixed(2),
+        verdict.budget === undefined ? '' : !verdict.judged ? 'not judged, too few rounds' : verdict.withinBudget ? 'yes' : 'NO',
+      ]),
+    ),
     '',
     table(
       ['Authenticating one request (in-process, keys cached)', 'µs per request', 'batches (µs)'],

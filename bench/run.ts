@@ -20,7 +20,7 @@ import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
 import { measureAuthenticationCost } from './auth-cost.js'
 import { startOtlpSink } from './otlp-sink.js'
 import { measureProtectionCost } from './protection-cost.js'
-import { BENCH_BUCKET, BENCH_REGION, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE_OPTIONS, tableFor } from './bench-settings.js'
+import { BENCH_BUCKET, BENCH_REGION, CPU_RATIO_BUDGETS, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE_OPTIONS, START_TO_READY_BUDGET_MS, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
 import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
@@ -32,6 +32,8 @@ import {
   flatness,
   formatReport,
   judgeMemory,
+  judgeOverhead,
+  judgeStart,
   median,
   RATE_LIMIT_COMPARISON,
   TRACING_COMPARISON,
@@ -187,11 +189,14 @@ async function main(): Promise<number> {
   const date = new Date().toISOString()
 
   let entry = resolve(projectRoot, 'dist/server.js')
+  // Without a build the baseline runs from its source through tsx; only its start-up differs.
+  let baseline = { entry: resolve(projectRoot, 'bench/baseline-server.ts'), nodeOptions: ['--import', 'tsx'] }
   if (options.build) {
-    log('compiling the service (tsc -p tsconfig.build.json) into a temporary folder...')
+    log('compiling the service (tsc -p tsconfig.build.json) and the bare baseline into a temporary folder...')
     const built = await buildService(projectRoot)
     cleanups.push(built.remove)
     entry = built.entry
+    baseline = { entry: built.baselineEntry, nodeOptions: [] }
   } else if (!existsSync(entry)) {
     throw new Error('dist/server.js is missing: run `npm run build` first, or drop --no-build')
   }
@@ -229,9 +234,11 @@ async function main(): Promise<number> {
   // Cold starts as a pod would make them; the last one stays up and serves the small table.
   log(`starting the service ${options.starts} time(s): ${node} ${entry} (${serviceNode}, NODE_OPTIONS=${PRODUCTION_NODE_OPTIONS})`)
   const startsToReadyMs: number[] = []
+  const startsCpuMs: number[] = []
   const rssJustStartedMiB: number[] = []
   const started = async (service: RunningService) => {
     startsToReadyMs.push(service.startToReadyMs)
+    if (service.startCpuMs !== null) startsCpuMs.push(service.startCpuMs)
     const rss = mebibytes((await readProcessStats(service.pid))?.rssBytes)
     if (rss !== null) rssJustStartedMiB.push(rss)
     return service
@@ -243,6 +250,19 @@ async function main(): Promise<number> {
   }
   const smallService = await started(await start(tableFor(options.smallUsers)))
   log(`  /readyz answered 200 after ${startsToReadyMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}`)
+  // The bare baseline, one per table, with the same environment.
+  const startBaseline = async (table: string): Promise<RunningService> => {
+    const server = await startService(baseline.entry, await serviceEnvironment(emulators, table, credentials, options), [...baseline.nodeOptions, ...nodeOptions], node)
+    cleanups.push(async () => {
+      await server.stop()
+    })
+    return server
+  }
+  const smallBaseline = await startBaseline(tableFor(options.smallUsers))
+  const largeBaseline = await startBaseline(tableFor(options.largeUsers))
+  const baselineStartsMs = [smallBaseline.startToReadyMs, largeBaseline.startToReadyMs]
+  const baselineStartsCpuMs = [smallBaseline.startCpuMs, largeBaseline.startCpuMs].filter((ms) => ms !== null)
+  log(`  the bare baseline's /readyz answered 200 after ${baselineStartsMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}`)
   const largeService = await start(tableFor(options.largeUsers))
   // A third instance that never gets a request: a pod waiting for traffic, read at the end.
   const idleService = await start(tableFor(options.smallUsers))
@@ -257,10 +277,15 @@ async function main(): Promise<number> {
 
   const small = await seedTable(clients, options.smallUsers, options.seedConcurrency)
   const large = await seedTable(clients, options.largeUsers, options.seedConcurrency)
-  const withApiKey = { credential: 'API key', credentialHeaders: { 'x-api-key': apiKey } }
+  const withApiKey = { credential: 'API key', credentialHeaders: { 'x-api-key': apiKey }, server: 'service' as const }
   const targets: Target[] = [
     { url: smallService.url, servicePid: smallService.pid, storedUsers: small.users, ...withApiKey },
     { url: largeService.url, servicePid: largeService.pid, storedUsers: large.users, ...withApiKey },
+  ]
+  // Each scenario runs on the baseline too, in the same alternating rounds.
+  const baselineTargets: Target[] = [
+    { ...targets[0]!, url: smallBaseline.url, servicePid: smallBaseline.pid, server: 'baseline' },
+    { ...targets[1]!, url: largeBaseline.url, servicePid: largeBaseline.pid, server: 'baseline' },
   ]
   // The same service and route, with a key and with a token, measured in alternating rounds.
   const credentialTargets: Target[] = [
@@ -303,16 +328,16 @@ async function main(): Promise<number> {
   // Both the service and dynalite need 20-30 s of load before their JIT compilers are done and the
   // CPU cost per request settles; without this the first figures look twice as expensive.
   if (options.initialWarmupSeconds > 0) {
-    for (const target of [...targets, rateLimitTargets[1]!, tracingTargets[1]!]) {
+    for (const target of [...targets, rateLimitTargets[1]!, tracingTargets[1]!, ...baselineTargets]) {
       stopIfInterrupted()
-      log(`warming up the service for ${count(target.storedUsers)} users for ${options.initialWarmupSeconds} s...`)
+      log(`warming up the ${target.server === 'baseline' ? 'bare baseline' : 'service'} for ${count(target.storedUsers)} users for ${options.initialWarmupSeconds} s...`)
       await fire(target, settings, [...firstPage(), ...randomPages(idsOf(target), cursorKey)], options.initialWarmupSeconds)
     }
   }
 
-  const firstPages = await measure(`GET ${FIRST_PAGE}`, targets, firstPage, settings)
-  const randomPageResults = await measure(`GET ${FIRST_PAGE}&cursor=<random>`, targets, (target) => randomPages(idsOf(target), cursorKey), settings)
-  const registrationResults = await measure('POST /user', [targets[1]!], registrations, settings)
+  const firstPages = await measure(`GET ${FIRST_PAGE}`, [...targets, ...baselineTargets], firstPage, settings)
+  const randomPageResults = await measure(`GET ${FIRST_PAGE}&cursor=<random>`, [...targets, ...baselineTargets], (target) => randomPages(idsOf(target), cursorKey), settings)
+  const registrationResults = await measure('POST /user', [targets[1]!, baselineTargets[1]!], registrations, settings)
   const credentialResults = await measure(`GET ${FIRST_PAGE}${CREDENTIAL_COMPARISON}`, credentialTargets, firstPage, settings)
   const rateLimitResults = await measure(`GET ${FIRST_PAGE}${RATE_LIMIT_COMPARISON}`, rateLimitTargets, firstPage, settings)
   const tracingResults = await measure(`GET ${FIRST_PAGE}${TRACING_COMPARISON}`, tracingTargets, firstPage, settings)
@@ -344,6 +369,8 @@ async function main(): Promise<number> {
     serviceExits,
     loadAverageAtEnd: loadavg().map((value) => Math.round(value * 10) / 10),
     memory: { budgetMiB: MEMORY_BUDGET_MIB, idleSeconds: IDLE_SECONDS, verdicts: [] },
+    overhead: judgeOverhead(scenarios, CPU_RATIO_BUDGETS),
+    start: judgeStart({ wallMs: startsToReadyMs, cpuMs: startsCpuMs }, { wallMs: baselineStartsMs, cpuMs: baselineStartsCpuMs }, START_TO_READY_BUDGET_MS),
   }
   report.memory.verdicts = judgeMemory(report)
   process.stdout.write(`\n${formatReport(report)}\n`)
@@ -359,8 +386,11 @@ async function main(): Promise<number> {
   if (uncleanExits.length > 0) log(`a service did not exit cleanly on SIGTERM (${uncleanExits.join(', ')})`)
   const overBudget = report.memory.verdicts.filter((verdict) => !verdict.withinBudget)
   for (const verdict of overBudget) log(`${verdict.figure} ${verdict.measuredMiB === null ? 'could not be measured' : `${Math.round(verdict.measuredMiB)} MiB is over its budget of ${verdict.budgetMiB} MiB`}`)
+  const overCpuBudget = report.overhead.filter((verdict) => !verdict.withinBudget)
+  for (const verdict of overCpuBudget) log(`${verdict.scenario}: the service's CPU per request is ${verdict.ratio?.toFixed(2) ?? 'n/a'} times the bare baseline's (noise ±${verdict.noise?.toFixed(2) ?? 'n/a'}), over its budget of ${verdict.budget}`)
+  if (!report.start.withinBudget) log(`start to ready ${Math.round(report.start.medianMs)} ms (noise ±${Math.round(report.start.noiseMs)} ms) is over its budget of ${report.start.budgetMs} ms`)
   log(`median time to ready ${Math.round(median(startsToReadyMs))} ms; total bench time ${Math.round((performance.now() - benchStarted) / 1000)} s`)
-  return failures.length === 0 && uncleanExits.length === 0 && overBudget.length === 0 ? 0 : 1
+  return failures.length === 0 && uncleanExits.length === 0 && overBudget.length === 0 && overCpuBudget.length === 0 && report.start.withinBudget ? 0 : 1
 }
 
 try {

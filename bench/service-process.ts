@@ -7,6 +7,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readProcessStats } from './process-stats.js'
 
 const READY_TIMEOUT_MS = 30_000
 const READY_POLL_MS = 10
@@ -14,6 +15,8 @@ const STOP_TIMEOUT_MS = 15_000
 
 export interface BuiltService {
   entry: string
+  /** The bare baseline server (bench/baseline-server.ts), compiled the same way. */
+  baselineEntry: string
   remove: () => Promise<void>
 }
 
@@ -28,20 +31,21 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
   })
 }
 
-// Compiles src/ with the production tsconfig into a temporary folder that borrows the project's
+// Compiles src/ with the production tsconfig (and the baseline server) into a temporary folder that borrows the project's
 // package.json (for "type": "module" and the version) and node_modules.
 export async function buildService(projectRoot: string): Promise<BuiltService> {
   const folder = await mkdtemp(join(tmpdir(), 'user-api-bench-'))
   try {
     const tsc = resolve(projectRoot, 'node_modules/typescript/bin/tsc')
     await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(folder, 'dist')], projectRoot)
+    await run(process.execPath, [tsc, '-p', 'bench/tsconfig.baseline.json', '--outDir', join(folder, 'baseline')], projectRoot)
     await copyFile(join(projectRoot, 'package.json'), join(folder, 'package.json'))
     await symlink(join(projectRoot, 'node_modules'), join(folder, 'node_modules'), 'dir')
   } catch (error) {
     await rm(folder, { recursive: true, force: true })
     throw error
   }
-  return { entry: join(folder, 'dist/server.js'), remove: () => rm(folder, { recursive: true, force: true }) }
+  return { entry: join(folder, 'dist/server.js'), baselineEntry: join(folder, 'baseline/bench/baseline-server.js'), remove: () => rm(folder, { recursive: true, force: true }) }
 }
 
 // Distinct free loopback ports: every listener is open at once, so none is handed out twice.
@@ -68,6 +72,8 @@ export interface RunningService {
   pid: number
   url: string
   startToReadyMs: number
+  /** CPU time the process had used when it became ready (null without /proc): moves less than the wall time on a busy machine. */
+  startCpuMs: number | null
   // Stops the service the way Kubernetes does (SIGTERM) and reports how it exited.
   stop: () => Promise<string>
   output: () => string
@@ -99,7 +105,9 @@ export async function startService(entry: string, env: Record<string, string>, n
     await stop()
     throw new Error(`${(error as Error).message}\n--- service output ---\n${lines.join('\n')}`, { cause: error })
   }
-  return { pid: child.pid!, url, startToReadyMs: performance.now() - started, stop, output: () => lines.join('\n') }
+  const startToReadyMs = performance.now() - started
+  const startCpuMs = (await readProcessStats(child.pid!))?.cpuMs ?? null
+  return { pid: child.pid!, url, startToReadyMs, startCpuMs, stop, output: () => lines.join('\n') }
 }
 
 async function waitUntilReady(url: string, exitStatus: () => string | undefined): Promise<void> {

@@ -135,7 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const avatars = new AvatarStorage(clients.s3, config.avatars)
-  const repository = new UserRepository(clients.documents, config.table, app.log, staleClaimAfterSeconds, cleanups)
+  const repository = new UserRepository(clients.dynamo, config.table, app.log, staleClaimAfterSeconds, cleanups)
   const users = new UserService({
     repository,
     avatars,

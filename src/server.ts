@@ -50,6 +50,7 @@ const config = configOrExit()
 const tracing = config.tracing && (await (await import('./tracing/tracing.js')).startTracing(config.tracing))
 const { buildApp } = await import('./app.js')
 const app = await appOrExit(() => buildApp(config, tracing ? { tracing } : {}))
+app.readiness.checkEarly()
 if (tracing) {
   tracing.reportTo(app.log)
   // After the server has closed: the spans of the last requests are exported before the exit.

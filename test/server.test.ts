@@ -1,7 +1,7 @@
 // The production entry point as its own process: /metrics is served on METRICS_PORT and nowhere
 // else, and a port it cannot take or a bad configuration stops it with one message naming the
 // settings, not a stack trace.
-// No AWS call is made here (readiness asks DynamoDB only when probed), so no emulator is needed.
+// No emulator is needed: the one AWS call, the early readiness check, fails here and is only logged.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'

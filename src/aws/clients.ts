@@ -5,9 +5,10 @@
 // Endpoints for emulators come from the SDK's own AWS_ENDPOINT_URL(_DYNAMODB/_S3) variables.
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { S3Client } from '@aws-sdk/client-s3'
+import { createRequire } from 'node:module'
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, DeserializeMiddleware, InitializeMiddleware, MiddlewareStack } from '@smithy/types'
 import type { Config } from '../config/config.js'
@@ -81,7 +82,12 @@ function observe<Input extends object, Output extends object>(client: Stack<Inpu
 
 export interface AwsClients {
   dynamo: DynamoDBClient
-  documents: DynamoDBDocumentClient
+  /**
+   * For tools and tests: a document client on a DynamoDB client of its own, made on first use. The
+   * service's client resolves each command's middleware once (cacheMiddleware), which the document
+   * client does not support, and the service itself marshals its items (users/user-items.ts).
+   */
+  readonly documents: DynamoDBDocumentClient
   s3: S3Client
   destroy(): void
 }
@@ -115,38 +121,62 @@ function sharedCredentials(aws: Config['aws'], overrides: AwsOverrides, log: Cre
   })
 }
 
+/** The settings of the service's DynamoDB client; the bench's bare baseline uses them too. */
+export function dynamoClientSettings(aws: Config['aws'], overrides: Pick<AwsOverrides, 'dynamodbEndpoint'> & { credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {}): DynamoDBClientConfig {
+  return {
+    region: aws.region,
+    maxAttempts: aws.maxAttempts,
+    requestHandler: httpHandler(aws),
+    ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
+    ...(overrides.dynamodbEndpoint ? { endpoint: overrides.dynamodbEndpoint } : {}),
+    // Each command's middleware stack is resolved into a handler on its first call and kept,
+    // instead of on every call: about a quarter of the SDK's CPU per PutItem
+    // (docs/performance.md). The stack is complete before the first call (the metrics and queue
+    // middleware are added right after the client is made), and the document client, which
+    // cannot work this way, is not used by the service. A call with options (an abort signal)
+    // resolves its own handler.
+    cacheMiddleware: true,
+  }
+}
+
 export function createAwsClients(aws: Config['aws'], metrics?: Metrics, overrides: AwsOverrides = {}, log?: CredentialWarnings): AwsClients {
   const credentials = sharedCredentials(aws, overrides, log).provider
-  const common = { region: aws.region, maxAttempts: aws.maxAttempts, credentials }
-  const dynamo = new DynamoDBClient({
-    ...common,
-    requestHandler: httpHandler(aws),
-    ...(overrides.dynamodbEndpoint ? { endpoint: overrides.dynamodbEndpoint } : {}),
-  })
+  const dynamo = new DynamoDBClient(dynamoClientSettings(aws, { ...overrides, credentials }))
   observe(dynamo, 'dynamodb', metrics)
   queueAttempts(dynamo, callQueue(aws, 'dynamodb', metrics))
   const s3 = createS3Client(aws, { ...overrides, credentials })
   observe(s3, 's3', metrics)
   queueAttempts(s3, callQueue(aws, 's3', metrics))
+  let documents: DynamoDBDocumentClient | undefined
   return {
     dynamo,
-    documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    get documents() {
+      if (!documents) {
+        // Loaded only here: the service never needs it.
+        const { DynamoDBDocumentClient: Documents } = createRequire(import.meta.url)('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')
+        const own = new DynamoDBClient({ ...dynamoClientSettings(aws, { ...overrides, credentials }), cacheMiddleware: false })
+        documents = Documents.from(own, { marshallOptions: { removeUndefinedValues: true } })
+      }
+      return documents
+    },
     s3,
     destroy() {
       dynamo.destroy()
+      documents?.destroy()
       s3.destroy()
     },
   }
 }
 
-export function createS3Client(
+/** The settings of the service's S3 client; the bench's bare baseline uses them too. */
+export function s3ClientSettings(
   aws: Config['aws'],
   overrides: Omit<AwsOverrides, 'credentials'> & { credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {},
-): S3Client {
+): S3ClientConfig {
   // Given explicitly although the SDK would read AWS_ENDPOINT_URL(_S3) itself, so that the client's
   // configuration names the endpoint its URLs point at (AvatarStorage.origin).
   const endpoint = overrides.s3Endpoint ?? aws.s3Endpoint
-  return new S3Client({
+  return {
     region: aws.region,
     ...(endpoint ? { endpoint } : {}),
     ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
@@ -157,5 +187,12 @@ export function createS3Client(
     // rejects the upload of any real file (see ../shared/TOOLING.md, presigning pitfalls).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  })
+  }
+}
+
+export function createS3Client(
+  aws: Config['aws'],
+  overrides: Omit<AwsOverrides, 'credentials'> & { credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {},
+): S3Client {
+  return new S3Client(s3ClientSettings(aws, overrides))
 }

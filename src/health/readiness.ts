@@ -34,6 +34,14 @@ export class Readiness {
     return this.dependenciesAnswered ? { ready: true } : { ready: false, reason: 'starting' }
   }
 
+  /**
+   * Starts the first check without waiting for a probe, so that DynamoDB's answer (and, on AWS,
+   * fetching the credentials and opening the first connection) overlaps the rest of start-up.
+   */
+  checkEarly(): void {
+    if (!this.dependenciesAnswered) void this.checkAtMostEveryCacheMs()
+  }
+
   private checkAtMostEveryCacheMs(): Promise<void> {
     if (this.lastCheckAt !== undefined && Date.now() - this.lastCheckAt < this.cacheMs) return Promise.resolve()
     this.inFlight ??= this.check().finally(() => {

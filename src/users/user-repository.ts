@@ -12,15 +12,25 @@
 // registration may claim over it, a late claim of one of those may not. Markers carry no personal
 // data and expire through the table's TTL attribute.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb'
 import type { FastifyBaseLogger } from 'fastify'
 import { neverSent } from '../aws/call-queue.js'
 import type { Config } from '../config/config.js'
 import { HttpProblem, conflict, unavailable } from '../http/problems.js'
 import type { BackgroundRetries, RetriedTask } from '../lifecycle/background-retries.js'
 import type { StartKey } from './cursor.js'
-import { EXPIRES_AT_ATTRIBUTE, PARTITION_KEY, USER_ID_ATTRIBUTE, USERS_INDEX_NAME } from './table-definition.js'
+import { EXPIRES_AT_ATTRIBUTE, USERS_INDEX_NAME } from './table-definition.js'
+import { claimFromItem, claimItem, keyItem, number, text, userFromItem, userItem, userMarkerItem, type EmailClaim, type Item, type UserRecord } from './user-items.js'
+
+export type { UserRecord } from './user-items.js'
 
 // A claim is stale when it is older than any registration can take, so a stale claim without a
 // user record is an orphan, never a registration still in progress. A registration makes at most
@@ -50,31 +60,9 @@ const MARKER_LIFETIME_SECONDS = 7 * 86_400
 const taken = () => conflict('A user with this email address is already registered.')
 const pending = () => unavailable('Another registration of this email address has not finished yet. Please retry.')
 
-export interface UserRecord {
-  pk: string
-  user_id: string
-  name: string
-  email: string
-  email_normalized: string
-  created_at: string
-  avatar_key: string
-  avatar_content_type: string
-  avatar_upload_expires_at: string
-  avatar_uploaded_at?: string
-}
-
-interface EmailClaim {
-  pk: string
-  claimed_by: string
-  claimed_at: string
-}
-
 const markerExpiry = (now: number) => Math.floor(now / 1000) + MARKER_LIFETIME_SECONDS
 
-/** What an undone user record leaves under its key: when, and until when (the TTL attribute). */
-function userMarker(pk: string, now = Date.now()) {
-  return { pk, undone_at: new Date(now).toISOString(), [EXPIRES_AT_ATTRIBUTE]: markerExpiry(now) }
-}
+const userMarker = (pk: string, now = Date.now()) => userMarkerItem(pk, new Date(now).toISOString(), markerExpiry(now))
 
 // A claim may be taken where there is none, or where one was released by other registrations.
 const CLAIMABLE = 'attribute_not_exists(pk) OR (attribute_exists(undone_at) AND NOT contains(undone_by, :id))'
@@ -88,7 +76,7 @@ export function isConditionalCheckFailed(error: unknown): boolean {
 
 export class UserRepository {
   constructor(
-    private readonly documents: DynamoDBDocumentClient,
+    private readonly dynamo: DynamoDBClient,
     private readonly table: string,
     private readonly log: FastifyBaseLogger,
     private readonly staleClaimAfterSeconds: number,
@@ -107,15 +95,15 @@ export class UserRepository {
       throw error
     }
     try {
-      await this.documents.send(
-        new PutCommand({ TableName: this.table, Item: user, ConditionExpression: 'attribute_not_exists(pk)' }),
+      await this.dynamo.send(
+        new PutItemCommand({ TableName: this.table, Item: userItem(user), ConditionExpression: 'attribute_not_exists(pk)' }),
       )
     } catch (error) {
       // The id is a fresh UUID: a failed condition means an SDK retry found our own first attempt.
       if (isConditionalCheckFailed(error)) return
       await this.cleanUp(user, 'undo a failed registration', async (signal) => {
         // Overwrites the record if it was written after all, and makes a late write of it fail.
-        await this.documents.send(new PutCommand({ TableName: this.table, Item: userMarker(user.pk) }), { abortSignal: signal })
+        await this.dynamo.send(new PutItemCommand({ TableName: this.table, Item: userMarker(user.pk) }), { abortSignal: signal })
         await this.releaseClaim(user, signal)
       })
       throw error
@@ -124,37 +112,38 @@ export class UserRepository {
 
   async findById(id: string): Promise<UserRecord | undefined> {
     // Strongly consistent read of the base table: a user is visible right after its 201.
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.table, Key: { [PARTITION_KEY]: userKey(id) }, ConsistentRead: true }),
-    )
+    const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: keyItem(userKey(id)), ConsistentRead: true }))
     // Only user records carry user_id; a marker of an undone registration is no user.
-    return Item?.[USER_ID_ATTRIBUTE] === undefined ? undefined : (Item as UserRecord)
+    return userFromItem(Item)
   }
 
   // Reads at most `limit` users, whatever the size of the table.
   async list(limit: number, startKey: StartKey | undefined): Promise<{ users: UserRecord[]; next: StartKey | undefined }> {
     const users: UserRecord[] = []
-    let next: Record<string, unknown> | undefined = startKey
+    let next: Item | undefined = startKey && { pk: text(startKey.pk), user_id: text(startKey.user_id) }
     for (let call = 0; call < MAX_SCAN_CALLS_PER_PAGE; call++) {
-      const page = await this.documents.send(
+      const page = await this.dynamo.send(
         new ScanCommand({ TableName: this.table, IndexName: USERS_INDEX_NAME, Limit: limit - users.length, ExclusiveStartKey: next }),
       )
-      users.push(...((page.Items ?? []) as UserRecord[]))
+      for (const item of page.Items ?? []) {
+        const user = userFromItem(item)
+        if (user) users.push(user)
+      }
       next = page.LastEvaluatedKey
       if (!next || users.length >= limit) break
     }
-    return { users, next: next as StartKey | undefined }
+    return { users, next: next && { pk: next.pk?.S ?? '', user_id: next.user_id?.S ?? '' } }
   }
 
   async recordAvatarUploaded(id: string, at: Date): Promise<void> {
     try {
-      await this.documents.send(
-        new UpdateCommand({
+      await this.dynamo.send(
+        new UpdateItemCommand({
           TableName: this.table,
-          Key: { [PARTITION_KEY]: userKey(id) },
+          Key: keyItem(userKey(id)),
           UpdateExpression: 'SET avatar_uploaded_at = :at',
           ConditionExpression: 'attribute_exists(user_id) AND attribute_not_exists(avatar_uploaded_at)',
-          ExpressionAttributeValues: { ':at': at.toISOString() },
+          ExpressionAttributeValues: { ':at': text(at.toISOString()) },
         }),
       )
     } catch (error) {
@@ -165,18 +154,18 @@ export class UserRepository {
   // Returns the updated record, or undefined when the user does not exist.
   async renewAvatarUpload(id: string, contentType: string, expiresAt: string): Promise<UserRecord | undefined> {
     try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
+      const { Attributes } = await this.dynamo.send(
+        new UpdateItemCommand({
           TableName: this.table,
-          Key: { [PARTITION_KEY]: userKey(id) },
+          Key: keyItem(userKey(id)),
           UpdateExpression: 'SET avatar_content_type = :type, avatar_upload_expires_at = :expires',
           // A user record, not the marker of an undone registration.
           ConditionExpression: 'attribute_exists(user_id)',
-          ExpressionAttributeValues: { ':type': contentType, ':expires': expiresAt },
+          ExpressionAttributeValues: { ':type': text(contentType), ':expires': text(expiresAt) },
           ReturnValues: 'ALL_NEW',
         }),
       )
-      return Attributes as UserRecord
+      return userFromItem(Attributes)
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined
       throw error
@@ -186,7 +175,7 @@ export class UserRepository {
   // The user record goes first: once it is gone the user is gone. The claim is released after it,
   // retried in the background if need be, so the address is soon free again.
   async delete(user: UserRecord): Promise<void> {
-    await this.documents.send(new DeleteCommand({ TableName: this.table, Key: { [PARTITION_KEY]: user.pk } }))
+    await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: keyItem(user.pk) }))
     await this.cleanUp(user, 'release the email claim of a deleted user', (signal) => this.releaseClaim(user, signal))
   }
 
@@ -197,7 +186,7 @@ export class UserRepository {
   private async claimEmail(user: UserRecord): Promise<void> {
     const claim: EmailClaim = { pk: emailKey(user.email_normalized), claimed_by: user.user_id, claimed_at: user.created_at }
     for (const delayMs of [...OWNER_CHECK_DELAYS_MS, undefined]) {
-      if (await this.putClaim(claim, CLAIMABLE, { ':id': user.user_id })) return
+      if (await this.putClaim(claim, CLAIMABLE, { ':id': text(user.user_id) })) return
       const existing = await this.readClaim(claim.pk)
       if (existing?.claimed_by === user.user_id) return // an SDK retry of our own claim had landed
       // No claim at all means it was released between our two calls: the next round claims it.
@@ -206,7 +195,7 @@ export class UserRepository {
         const ageSeconds = (Date.parse(user.created_at) - Date.parse(existing.claimed_at)) / 1000
         if (ageSeconds >= this.staleClaimAfterSeconds) {
           this.log.warn({ claimed_by: existing.claimed_by }, 'taking over an orphaned email claim')
-          if (await this.putClaim(claim, 'claimed_by = :previous', { ':previous': existing.claimed_by })) return
+          if (await this.putClaim(claim, 'claimed_by = :previous', { ':previous': text(existing.claimed_by) })) return
         }
       }
       if (delayMs === undefined) break
@@ -215,10 +204,10 @@ export class UserRepository {
     throw pending()
   }
 
-  private async putClaim(claim: EmailClaim, condition: string, values?: Record<string, string>): Promise<boolean> {
+  private async putClaim(claim: EmailClaim, condition: string, values: Item): Promise<boolean> {
     try {
-      await this.documents.send(
-        new PutCommand({ TableName: this.table, Item: claim, ConditionExpression: condition, ExpressionAttributeValues: values }),
+      await this.dynamo.send(
+        new PutItemCommand({ TableName: this.table, Item: claimItem(claim), ConditionExpression: condition, ExpressionAttributeValues: values }),
       )
       return true
     } catch (error) {
@@ -228,10 +217,8 @@ export class UserRepository {
   }
 
   private async readClaim(pk: string): Promise<EmailClaim | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.table, Key: { [PARTITION_KEY]: pk }, ConsistentRead: true }),
-    )
-    return Item?.claimed_by === undefined ? undefined : (Item as EmailClaim)
+    const { Item } = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: keyItem(pk), ConsistentRead: true }))
+    return claimFromItem(Item)
   }
 
   // Turns our claim into a marker that frees the address for everyone but us, so that a late write
@@ -241,14 +228,14 @@ export class UserRepository {
   private async releaseClaim(user: UserRecord, signal?: AbortSignal): Promise<void> {
     const now = Date.now()
     try {
-      await this.documents.send(
-        new UpdateCommand({
+      await this.dynamo.send(
+        new UpdateItemCommand({
           TableName: this.table,
-          Key: { [PARTITION_KEY]: emailKey(user.email_normalized) },
+          Key: keyItem(emailKey(user.email_normalized)),
           UpdateExpression: 'SET undone_at = :at, #expires = :expires ADD undone_by :ids REMOVE claimed_by, claimed_at',
           ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(undone_at) OR claimed_by = :id',
           ExpressionAttributeNames: { '#expires': EXPIRES_AT_ATTRIBUTE },
-          ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ':expires': markerExpiry(now), ':ids': new Set([user.user_id]), ':id': user.user_id },
+          ExpressionAttributeValues: { ':at': text(new Date(now).toISOString()), ':expires': number(markerExpiry(now)), ':ids': { SS: [user.user_id] }, ':id': text(user.user_id) },
         }),
         { abortSignal: signal },
       )

@@ -89,4 +89,23 @@ describe('readiness', () => {
       await stack.close()
     }
   })
+
+  it('can start its first check before any probe, which the first probe then shares', async () => {
+    const stack = await startTestStack(FAST_FAILURE, { readinessCacheMs: 60_000 })
+    try {
+      const describeCalls = async () => {
+        const text = (await stack.app.metricsServer.inject('/metrics')).body
+        return Number(/aws_call_duration_seconds_count\{aws_service="dynamodb",operation="DescribeTable",outcome="success"\} (\d+)/.exec(text)?.[1] ?? 0)
+      }
+      stack.app.readiness.checkEarly()
+      // DynamoDB answers within milliseconds; the bound only keeps a regression from hanging.
+      const deadline = Date.now() + 10_000
+      while ((await describeCalls()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.equal(await describeCalls(), 1, 'DescribeTable was called before any probe')
+      assert.equal((await readyz(stack)).status, 200)
+      assert.equal(await describeCalls(), 1, 'the probe asked nothing more')
+    } finally {
+      await stack.close()
+    }
+  })
 })

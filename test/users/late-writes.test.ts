@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import pino from 'pino'
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js'
 import { BackgroundRetries } from '../../src/lifecycle/background-retries.js'
@@ -14,20 +15,20 @@ import { UserRepository, isConditionalCheckFailed, userKey, type UserRecord } fr
 import { startTestStack, TEST_CREDENTIALS, type TestStack } from '../support/test-stack.js'
 
 interface Held {
-  command: PutCommand
+  command: PutItemCommand
 }
 
-/** The real document client, except that the first PutItem `matching` is held back and fails as timed out. */
-function holdingBack(documents: DynamoDBDocumentClient, matching: (item: Record<string, unknown>) => boolean): { documents: DynamoDBDocumentClient; held: Held[] } {
+/** The real DynamoDB client, except that the first PutItem of a `pk` matching is held back and fails as timed out. */
+function holdingBack(dynamo: DynamoDBClient, matching: (pk: string | undefined) => boolean): { dynamo: DynamoDBClient; held: Held[] } {
   const held: Held[] = []
   const send = async (command: unknown, options?: unknown) => {
-    if (command instanceof PutCommand && held.length === 0 && matching(command.input.Item ?? {})) {
+    if (command instanceof PutItemCommand && held.length === 0 && matching(command.input.Item?.pk?.S)) {
       held.push({ command })
       throw Object.assign(new Error('the request timed out'), { name: 'TimeoutError', $metadata: {} })
     }
-    return documents.send(command as never, options as never)
+    return dynamo.send(command as never, options as never)
   }
-  return { documents: { send } as unknown as DynamoDBDocumentClient, held }
+  return { dynamo: { send } as unknown as DynamoDBClient, held }
 }
 
 describe('writes that land after their undo', () => {
@@ -44,9 +45,9 @@ describe('writes that land after their undo', () => {
     await stack.close()
   })
 
-  function repository(documents: DynamoDBDocumentClient): { users: UserRepository; cleanups: BackgroundRetries } {
+  function repository(dynamo: DynamoDBClient): { users: UserRepository; cleanups: BackgroundRetries } {
     const cleanups = new BackgroundRetries(log, { maxPending: 10, firstDelayMs: 10, maxDelayMs: 50, giveUpAfterMs: 5000 })
-    return { users: new UserRepository(documents, stack.config.table, log, 180, cleanups), cleanups }
+    return { users: new UserRepository(dynamo, stack.config.table, log, 180, cleanups), cleanups }
   }
 
   function newUser(email: string): UserRecord {
@@ -70,7 +71,7 @@ describe('writes that land after their undo', () => {
   async function deliverLate(held: Held[]): Promise<'applied' | 'refused'> {
     assert.equal(held.length, 1, 'the write was held back')
     try {
-      await direct.documents.send(held[0]!.command)
+      await direct.dynamo.send(held[0]!.command)
       return 'applied'
     } catch (error) {
       if (isConditionalCheckFailed(error)) return 'refused'
@@ -80,8 +81,8 @@ describe('writes that land after their undo', () => {
 
   it('a user record written after its registration was undone is refused, and the address stays free', async () => {
     const user = newUser('late-user@example.com')
-    const { documents, held } = holdingBack(direct.documents, (written) => written.pk === user.pk)
-    const { users, cleanups } = repository(documents)
+    const { dynamo, held } = holdingBack(direct.dynamo, (pk) => pk === user.pk)
+    const { users, cleanups } = repository(dynamo)
     await assert.rejects(users.register(user), { name: 'TimeoutError' })
     await cleanups.close()
 
@@ -91,27 +92,27 @@ describe('writes that land after their undo', () => {
     assert.deepEqual(Object.keys(marker ?? {}).sort(), ['expires_at', 'pk', 'undone_at'], 'the marker holds no personal data')
 
     const again = newUser('late-user@example.com')
-    await repository(direct.documents).users.register(again)
+    await repository(direct.dynamo).users.register(again)
     assert.equal((await item('EMAIL#late-user@example.com'))?.claimed_by, again.user_id, 'the address registers again')
   })
 
   it('a claim written after its registration was undone is refused, and the address stays free', async () => {
     const user = newUser('late-claim@example.com')
-    const { documents, held } = holdingBack(direct.documents, (written) => written.pk === 'EMAIL#late-claim@example.com')
-    const { users, cleanups } = repository(documents)
+    const { dynamo, held } = holdingBack(direct.dynamo, (pk) => pk === 'EMAIL#late-claim@example.com')
+    const { users, cleanups } = repository(dynamo)
     await assert.rejects(users.register(user), { name: 'TimeoutError' })
     await cleanups.close()
 
     assert.equal(await deliverLate(held), 'refused')
     assert.equal((await item('EMAIL#late-claim@example.com'))?.claimed_by, undefined, 'nobody holds the address')
     const again = newUser('late-claim@example.com')
-    await repository(direct.documents).users.register(again)
+    await repository(direct.dynamo).users.register(again)
     assert.equal((await item('EMAIL#late-claim@example.com'))?.claimed_by, again.user_id, 'another registration takes it at once')
   })
 
   it('a released claim does not keep other registrations out, and a deleted user frees the address', async () => {
     const first = newUser('released@example.com')
-    const { users } = repository(direct.documents)
+    const { users } = repository(direct.dynamo)
     await users.register(first)
     await users.delete(first)
     assert.ok((await item('EMAIL#released@example.com'))?.undone_at, 'the claim became a marker')
@@ -124,7 +125,7 @@ describe('writes that land after their undo', () => {
   it('a marker is not a user: it cannot be renewed or given an avatar', async () => {
     const user = newUser('marker-only@example.com')
     await direct.documents.send(new PutCommand({ TableName: stack.config.table, Item: { pk: user.pk, undone_at: new Date().toISOString(), expires_at: 1 } }))
-    const { users } = repository(direct.documents)
+    const { users } = repository(direct.dynamo)
     assert.equal(await users.findById(user.user_id), undefined)
     assert.equal(await users.renewAvatarUpload(user.user_id, 'image/png', new Date().toISOString()), undefined)
     await users.recordAvatarUploaded(user.user_id, new Date())
