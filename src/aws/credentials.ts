@@ -43,7 +43,9 @@ export function webIdentitySessionSeconds(longestPresignedTtlSeconds: number): n
 /** How long a URL signed now with `credentials` may live: `ttlSeconds`, or less if they expire first. */
 export function presignedLifetimeSeconds(ttlSeconds: number, credentials: AwsCredentialIdentity, nowMs: number): number {
   if (!credentials.expiration) return ttlSeconds
-  const usable = Math.floor((credentials.expiration.getTime() - nowMs) / 1000) - SIGNATURE_MARGIN_SECONDS
+  // One second less: the signer counts the lifetime from its own date, truncated to the second,
+  // and it may sign in the second after this one.
+  const usable = Math.floor((credentials.expiration.getTime() - nowMs) / 1000) - SIGNATURE_MARGIN_SECONDS - 1
   if (usable < 1) throw new CredentialsExpiringError()
   return Math.min(ttlSeconds, usable)
 }

@@ -130,9 +130,20 @@ describe('presignedLifetimeSeconds', () => {
     assert.equal(presignedLifetimeSeconds(900, { accessKeyId: 'AKIA', secretAccessKey: 'secret' }, now), 900)
   })
 
-  it('ends a margin before the credentials do', () => {
-    assert.equal(presignedLifetimeSeconds(900, expiringIn(300), now), 300 - SIGNATURE_MARGIN_SECONDS)
-    assert.equal(presignedLifetimeSeconds(900, expiringIn(900), now), 900 - SIGNATURE_MARGIN_SECONDS)
+  it('ends a margin (and the second the signer may start in later) before the credentials do', () => {
+    assert.equal(presignedLifetimeSeconds(900, expiringIn(300), now), 300 - SIGNATURE_MARGIN_SECONDS - 1)
+    assert.equal(presignedLifetimeSeconds(900, expiringIn(900), now), 900 - SIGNATURE_MARGIN_SECONDS - 1)
+  })
+
+  it('holds when the signer signs up to a second later, from its date truncated to the second', () => {
+    const expiration = new Date(now + 300_870)
+    for (let computedAt = now; computedAt < now + 1000; computedAt += 10) {
+      const lifetime = presignedLifetimeSeconds(900, { accessKeyId: 'ASIA', secretAccessKey: 'secret', expiration }, computedAt)
+      for (const delay of [0, 130, 500, 999]) {
+        const signingSecond = Math.floor((computedAt + delay) / 1000) * 1000
+        assert.ok(signingSecond + lifetime * 1000 <= expiration.getTime() - SIGNATURE_MARGIN_SECONDS * 1000, `computed at +${computedAt - now} ms, signed ${delay} ms later`)
+      }
+    }
   })
 
   it('refuses to sign with credentials that expire within the margin', () => {
