@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { unassignedPort } from './support/ports.js'
-import { newApiKey, testEnvironment } from './support/test-stack.js'
+import { coverageEnvironment, newApiKey, testEnvironment } from './support/test-stack.js'
 
 const START_LIMIT_MS = 30_000
 
@@ -25,6 +25,7 @@ function startServer(port: number, metricsPort: number) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env.PATH,
+      ...coverageEnvironment(),
       ...testEnvironment({ API_KEYS: newApiKey(), LOG_LEVEL: 'warn' }),
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -12,7 +12,7 @@ import { createResources } from '../../src/setup/create-resources.js'
 import { startEmulators, type Emulators } from '../../scripts/local/emulators.js'
 import { unassignedPort } from '../support/ports.js'
 import { contractFetch, responseContract } from '../support/response-contract.js'
-import { newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
+import { coverageEnvironment, newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
 
 const DRAIN_SECONDS = 2
 const TIMEOUT_SECONDS = 5
@@ -130,6 +130,7 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH,
+        ...coverageEnvironment(),
         HOST: '127.0.0.1',
         PORT: String(port),
         METRICS_PORT: String(metricsPort),

@@ -16,7 +16,7 @@ import { createResources } from '../../src/setup/create-resources.js'
 import { startEmulators, type Emulators } from '../../scripts/local/emulators.js'
 import { startOtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js'
 import { unassignedPort } from '../support/ports.js'
-import { newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
+import { coverageEnvironment, newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
 
 const START_LIMIT_MS = 30_000
 const SERVER = 2
@@ -53,6 +53,7 @@ describe('tracing (OTLP/HTTP to a receiver on loopback)', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           PATH: process.env.PATH,
+          ...coverageEnvironment(),
           ...testEnvironment({ API_KEYS: apiKey, LOG_LEVEL: 'info' }),
           HOST: '127.0.0.1',
           PORT: String(port),
