@@ -32,6 +32,34 @@ interface Registration {
   avatar_upload: { url: string; fields: Record<string, string> }
 }
 
+// In the page, as a string: the test runner's compiler would wrap named functions in a helper the
+// page does not have. WCAG 2.2 1.4.3: 4.5:1 for text, 3:1 for large text (24 px, or 18.66 px
+// bold), against the first opaque background behind it. Lists every visible text that falls short.
+const CONTRAST_SHORTFALLS = `(() => {
+  const channels = (color) => (color.match(/[\\d.]+/g) || []).map(Number)
+  const linear = (value) => (value / 255 <= 0.03928 ? value / 255 / 12.92 : ((value / 255 + 0.055) / 1.055) ** 2.4)
+  const luminance = ([r, g, b]) => 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+  const background = (element) => {
+    for (let current = element; current; current = current.parentElement) {
+      const [r, g, b, alpha = 1] = channels(getComputedStyle(current).backgroundColor)
+      if (alpha >= 1) return [r, g, b]
+    }
+    return [255, 255, 255]
+  }
+  const found = []
+  for (const element of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(element)
+    const ownText = [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim())
+    if (!ownText || style.visibility === 'hidden' || element.offsetParent === null) continue
+    const [foreground, behind] = [luminance(channels(style.color)), luminance(background(element))]
+    const ratio = (Math.max(foreground, behind) + 0.05) / (Math.min(foreground, behind) + 0.05)
+    const size = parseFloat(style.fontSize)
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700)
+    if (ratio < (large ? 3 : 4.5)) found.push(element.tagName.toLowerCase() + '#' + element.id + ' "' + element.textContent.trim().slice(0, 30) + '": ' + ratio.toFixed(2))
+  }
+  return found
+})()`
+
 describe('the web page in Chromium on the local stack', { skip: skipUnlessInstalled(SYSTEM_TOOLS.chromium) }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'user-api-browser-'))
   let stack: ChildProcess | undefined
@@ -297,6 +325,30 @@ describe('the web page in Chromium on the local stack', { skip: skipUnlessInstal
       // from storing anything is the signed form itself, which only the API hands out.
     } finally {
       await tab.close()
+    }
+  })
+
+  it('works from the keyboard alone, and every text has the contrast WCAG AA asks for', async () => {
+    const keyboardContext = await browser!.newContext({ viewport: { width: 1100, height: 900 } })
+    try {
+      const keyboardPage = await keyboardContext.newPage()
+      await keyboardPage.goto(pageUrl)
+      await keyboardPage.getByRole('heading', { name: 'Sign in' }).waitFor()
+      const focused = () => keyboardPage.evaluate(() => document.activeElement?.id ?? '')
+      const tabTo = async (id: string) => {
+        for (let presses = 0; presses < 15 && (await focused()) !== id; presses++) await keyboardPage.keyboard.press('Tab')
+        assert.equal(await focused(), id, `Tab reaches #${id}`)
+      }
+      await tabTo('api-key')
+      await keyboardPage.keyboard.type(apiKey)
+      await keyboardPage.keyboard.press('Enter')
+      await keyboardPage.getByRole('heading', { name: 'Register a user' }).waitFor()
+      for (const id of ['name', 'email', 'avatar', 'register-button']) await tabTo(id)
+
+      const shortfalls = await keyboardPage.evaluate<string[]>(CONTRAST_SHORTFALLS)
+      assert.deepEqual(shortfalls, [])
+    } finally {
+      await keyboardContext.close()
     }
   })
 
