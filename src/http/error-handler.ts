@@ -10,6 +10,7 @@ import { describeValidationErrors, type ValidationIssue } from '../validation/va
 import { PROBLEM_MEDIA_TYPE, type Problem } from './problem-schema.js'
 import { HttpProblem, RETRY_AFTER_SECONDS } from './problems.js'
 import { RAW_SECURITY_HEADER_LINES, setSecurityHeaders } from './security-headers.js'
+import { withoutQuery } from './url-path.js'
 
 const PROBLEM_CONTENT_TYPE = `${PROBLEM_MEDIA_TYPE}; charset=utf-8`
 
@@ -26,7 +27,7 @@ function problemFor(status: number, title: string, detail: string, request: Fast
     title,
     status,
     detail,
-    instance: request.url.split('?')[0] ?? '/',
+    instance: withoutQuery(request.url),
     request_id: request.id,
     ...(traceId === undefined ? {} : { trace_id: traceId }),
   }
@@ -110,7 +111,7 @@ export const problemDetails = fastifyPlugin(
     })
 
     app.setNotFoundHandler((request, reply) =>
-      send(reply, problem(404, 'Not Found', `No route for ${request.method} ${request.url.split('?')[0] ?? '/'}.`, request)),
+      send(reply, problem(404, 'Not Found', `No route for ${request.method} ${withoutQuery(request.url)}.`, request)),
     )
   },
   // Stryker disable next-line ObjectLiteral,StringLiteral: equivalent; the name only labels the plugin, no plugin depends on it

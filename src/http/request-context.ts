@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { Metrics } from '../metrics/metrics.js'
+import { withoutQuery } from './url-path.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,7 +35,7 @@ export const requestContext = fastifyPlugin(
     app.addHook('onResponse', async (request, reply) => {
       // The route template keeps label cardinality bounded; unmatched URLs share one label.
       const route = request.routeOptions.url ?? 'unmatched'
-      const url = request.routeOptions.config.logWithoutQuery ? (request.url.split('?')[0] ?? '') : request.url
+      const url = request.routeOptions.config.logWithoutQuery ? withoutQuery(request.url) : request.url
       const labels = { route, method: request.method, status_code: String(reply.statusCode) }
       const seconds = reply.elapsedTime / 1000
       metrics.httpRequestDuration.observe(labels, seconds)

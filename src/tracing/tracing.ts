@@ -9,6 +9,7 @@
 // spans are off: each AWS call already has its span, and the HTTP one would only repeat it with the
 // object's URL. Probes and scrapes are not traced. Attributes pass span-scrubbing.ts on the way out.
 import type { TracingConfig } from '../config/config.js'
+import { withoutQuery } from '../http/url-path.js'
 
 /** What the rest of the service knows of tracing: the ids of the request being served. */
 export interface RequestTracing {
@@ -32,7 +33,7 @@ interface DiagnosticsLog {
 
 // Requests that are not worth a trace: Kubernetes probes every few seconds and Prometheus scrapes.
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics'])
-const untraced = (url: string | undefined) => UNTRACED_PATHS.has((url ?? '').split('?')[0] ?? '')
+const untraced = (url: string | undefined) => UNTRACED_PATHS.has(withoutQuery(url ?? ''))
 
 export async function startTracing(config: TracingConfig): Promise<Tracing> {
   const [api, { NodeSDK }, sdkTrace, { HttpInstrumentation }, { AwsInstrumentation }, { FastifyOtelInstrumentation }, { ScrubbingSpanProcessor }] =
