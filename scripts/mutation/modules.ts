@@ -16,7 +16,7 @@ export const MUTATION_MODULES = {
   },
   config: {
     mutate: ['src/config/config.ts'],
-    testFiles: ['test/config/config.test.ts'],
+    testFiles: ['test/config/config.test.ts', 'test/config/web-config.test.ts'],
   },
   'aws-errors': {
     mutate: ['src/aws/aws-errors.ts'],
