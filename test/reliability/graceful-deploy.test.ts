@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/config.js'
 import { createResources } from '../../src/setup/create-resources.js'
 import { startEmulators, type Emulators } from '../../scripts/local/emulators.js'
 import { unassignedPort } from '../support/ports.js'
-import { contractFetch, responseContract } from '../support/response-contract.js'
+import { fetchedResponseViolations, responseContract, type ResponseContract } from '../support/response-contract.js'
 import { coverageEnvironment, newApiKey, TEST_CREDENTIALS, testEnvironment } from '../support/test-stack.js'
 
 const DRAIN_SECONDS = 2
@@ -27,6 +27,8 @@ interface Sent {
   route: string
   status?: number
   error?: string
+  /** What differs from the OpenAPI document in the response, checked after the run so as not to slow the stream. */
+  violations?: (checker: ResponseContract) => string[]
 }
 
 // Routes requests only while the last readiness probe said 200, as a load balancer (or a
@@ -84,18 +86,19 @@ class ReadinessAwareClient {
     const turn = this.counter++
     const headers = { 'x-api-key': this.apiKey, 'content-type': 'application/json' }
     const id = this.knownIds[turn % Math.max(1, this.knownIds.length)]
-    const [route, request]: [string, () => Promise<Response>] =
+    const [route, url, init]: [string, string, RequestInit] =
       turn % 3 === 0 || id === undefined
-        ? ['POST /user', () => contractFetch(`${this.baseUrl}/user`, { method: 'POST', headers, body: JSON.stringify({ name: 'Rollout', email: `rollout-${turn}@example.com` }) })]
+        ? ['POST /user', `${this.baseUrl}/user`, { method: 'POST', headers, body: JSON.stringify({ name: 'Rollout', email: `rollout-${turn}@example.com` }) }]
         : turn % 3 === 1
-          ? ['GET /users', () => contractFetch(`${this.baseUrl}/users?limit=20`, { headers })]
-          : ['GET /users/{id}', () => contractFetch(`${this.baseUrl}/users/${id}`, { headers })]
+          ? ['GET /users', `${this.baseUrl}/users?limit=20`, { headers }]
+          : ['GET /users/{id}', `${this.baseUrl}/users/${id}`, { headers }]
     const sent: Sent = { at: performance.now(), route }
     this.sent.push(sent)
     try {
-      const response = await request()
+      const response = await fetch(url, init)
       const body = await response.text()
       sent.status = response.status
+      sent.violations = (checker) => fetchedResponseViolations(checker, init.method ?? 'GET', url, response, body)
       if (response.status === 201) this.knownIds.push((JSON.parse(body) as { user: { id: string } }).user.id)
     } catch (error) {
       sent.error = String((error as Error).cause ?? error)
@@ -113,8 +116,6 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
   const apiKey = newApiKey()
 
   before(async () => {
-    // Built before the traffic starts, so that checking the responses does not delay the stream.
-    await responseContract()
     emulators = await startEmulators()
     const config = loadConfig(testEnvironment({ API_KEYS: apiKey }))
     const setup = createAwsClients(config.aws, undefined, { dynamodbEndpoint: emulators.dynamoEndpoint, s3Endpoint: emulators.s3Endpoint, credentials: TEST_CREDENTIALS })
@@ -190,6 +191,8 @@ describe('deployment safety: SIGTERM under steady traffic', () => {
 
     const failures = client.sent.filter(({ status, error }) => error !== undefined || status === undefined || status >= 300)
     assert.deepEqual(failures, [], 'no request failed on the client side')
+    const checker = await responseContract()
+    assert.deepEqual(client.sent.flatMap(({ violations }) => violations?.(checker) ?? []), [], 'every response as the OpenAPI document says')
     const afterSignal = client.sent.filter(({ at }) => at >= signalledAt)
     assert.ok(client.sent.length >= 20, `a steady stream was sent (${client.sent.length})`)
     assert.ok(afterSignal.length > 0, 'requests kept arriving after SIGTERM, before the client saw readiness change')

@@ -181,6 +181,11 @@ function headersOf(response: Response): ResponseHeaders {
   return headers
 }
 
+/** What differs from the document in a response fetched from `url`, read into `body`. */
+export function fetchedResponseViolations(checker: ResponseContract, method: string, url: string | URL, response: Response, body: string): string[] {
+  return checker.violations(method, checker.routeOf(new URL(String(url)).pathname), response.status, headersOf(response), body)
+}
+
 /**
  * fetch() for tests that call a service in another process (src/server.ts, npm start), where no
  * hook can see the responses: the response is checked against the document and returned with
@@ -190,9 +195,7 @@ export async function contractFetch(input: string | URL, init?: RequestInit): Pr
   const checker = await responseContract()
   const response = await fetch(input, init)
   const body = await response.text()
-  const url = new URL(String(input))
-  const method = init?.method ?? 'GET'
-  const found = checker.violations(method, checker.routeOf(url.pathname), response.status, headersOf(response), body)
+  const found = fetchedResponseViolations(checker, init?.method ?? 'GET', input, response, body)
   if (found.length > 0) throw new ResponseContractError(found)
   return new Response(BODILESS_STATUSES.has(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers })
 }
