@@ -6,6 +6,7 @@
 // under the trace id.
 import type { Context } from '@opentelemetry/api'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
+import { withoutQuery } from '../http/url-path.js'
 
 // Attributes that describe the shape of a call, never who made it or what it carried.
 const ALLOWED_ATTRIBUTES = new Set([
@@ -54,7 +55,7 @@ const ALLOWED_ATTRIBUTES = new Set([
 // Kept without their query string: the path holds user ids at most, the query a signed cursor.
 const URL_PATH_ATTRIBUTES = new Set(['url.path', 'http.target'])
 
-const pathOnly = (value: unknown) => (typeof value === 'string' ? value.split('?')[0] : undefined)
+const pathOnly = (value: unknown) => (typeof value === 'string' ? withoutQuery(value) : undefined)
 
 export function scrubAttributes(attributes: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const kept: Record<string, unknown> = {}
