@@ -1,18 +1,8 @@
-// What the service tells the page about this deployment (/page-config.json, src/web/page-config.ts
-// on the service's side; a test holds the two shapes together).
-export interface PageConfig {
-  avatar: { content_types: string[]; max_bytes: number }
-  sign_in: {
-    api_key: boolean
-    issuer: {
-      issuer: string
-      client_id: string
-      scope: string
-      authorization_endpoint: string | null
-      token_endpoint: string | null
-    } | null
-  }
-}
+// What the service tells the page about this deployment (/page-config.json). The shape is the
+// service's own (src/web/page-config-shape.ts, a file without imports), so the two cannot drift.
+import type { PageConfig } from '../../src/web/page-config-shape.js'
+
+export type { PageConfig }
 
 export type IssuerSignIn = NonNullable<PageConfig['sign_in']['issuer']>
 
