@@ -66,6 +66,8 @@ describe('tracing (OTLP/HTTP to a receiver on loopback)', () => {
           AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
           OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+          // As the chart sets it: detected and kept next to the configured service name.
+          OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=tracing-test,service.name=overridden',
         },
       })
       let output = ''
@@ -128,6 +130,7 @@ describe('tracing (OTLP/HTTP to a receiver on loopback)', () => {
       const registrationServer = servers[0]!
       assert.equal(registrationServer.attributes['http.route'], '/user')
       assert.equal(registrationServer.resource['service.name'], 'user-api')
+      assert.equal(registrationServer.resource['service.namespace'], 'tracing-test')
       const beneath = descendants(callerTrace, registrationServer)
       const route = beneath.find((span) => span.attributes['http.route'] === '/user' && span.name.startsWith('handler'))
       assert.ok(route, `no route handler span under the server span:\n${describeSpans(callerTrace)}`)
