@@ -15,16 +15,31 @@ export const EMULATOR_AWS_SETTINGS: Config['aws'] = {
 }
 
 // The V8 settings the chart gives a pod for its default memory limit (NODE_OPTIONS, derived in
-// charts/user-api/templates/_helpers.tpl), and its malloc setting (MALLOC_ARENA_MAX); the service
-// runs with them here, so the bench measures the memory of what is deployed.
-// test/chart/memory.test.ts keeps them the same as the chart's.
+// charts/user-api/templates/_helpers.tpl), and its malloc settings (MALLOC_CONF for jemalloc,
+// MALLOC_ARENA_MAX for glibc's malloc); the service runs with them here, so the bench measures
+// the memory of what is deployed. test/chart/memory.test.ts and test/container/dockerfile-lint.test.ts
+// keep them the same as the chart's and the image's.
+// The image's Node (the Dockerfile's base image), as `npm test` installs it (scripts/install-tools.sh).
+export const PRODUCTION_NODE = '.tools/node24/bin/node'
 export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=176 --max-semi-space-size=16'
-export const PRODUCTION_ENVIRONMENT = { MALLOC_ARENA_MAX: '2' }
+export const PRODUCTION_ENVIRONMENT = {
+  MALLOC_CONF: 'narenas:1,tcache:false,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0',
+  MALLOC_ARENA_MAX: '2',
+}
+// The image preloads jemalloc (Debian's libjemalloc2, see the Dockerfile); the bench preloads the
+// same library where it is installed, and says so where it is not.
+export const JEMALLOC_INSTALL = 'apt-get install libjemalloc2'
+export const jemallocCandidates = (machine = process.arch === 'arm64' ? 'aarch64' : 'x86_64') => [
+  '/usr/local/lib/libjemalloc.so.2',
+  `/usr/lib/${machine}-linux-gnu/libjemalloc.so.2`,
+]
 
 // A run fails when the service goes over these (docs/performance.md). Peak: the highest RSS of any
-// scenario; idle: the RSS of an instance that has had no request for IDLE_SECONDS since it became
-// ready. The chart's memory limit is at least 1.5 times the peak budget.
-export const MEMORY_BUDGET_MIB = { peakRss: 180, idleRss: 100 }
+// scenario of the service as deployed by default; traced peak: the same with tracing on, an
+// opt-in that loads the OpenTelemetry SDK and holds spans until they are exported; idle: the RSS
+// of an instance that has had no request for IDLE_SECONDS since it became ready. The chart's
+// memory limit is at least 1.5 times the highest of them.
+export const MEMORY_BUDGET_MIB = { peakRss: 180, tracedPeakRss: 200, idleRss: 100 }
 // Start-up leaves ~20 MiB of garbage in V8's young generation. V8's memory reducer hands it back
 // once the process allocates little, 10 s to 2 min after start (its watchdog); this is past that.
 export const IDLE_SECONDS = 135

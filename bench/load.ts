@@ -13,6 +13,8 @@ export interface Target {
   credentialHeaders: Record<string, string>
   /** The service, or the bare baseline server (bench/baseline-server.ts) it is compared with. */
   server: Server
+  /** The service with tracing on, whose memory has a budget of its own. */
+  traced?: boolean
 }
 
 export type Server = 'service' | 'baseline'
@@ -49,6 +51,7 @@ export interface ScenarioResult {
   loadGeneratorCpuMsPer1k: number
   servicePeakRssMiB: number | null
   peakRssCoversScenarioOnly: boolean
+  traced: boolean
 }
 
 export interface RoundFigures {
@@ -168,6 +171,7 @@ export async function measureScenario(
         name,
         storedUsers: target.storedUsers,
         credential: target.credential,
+        traced: target.traced ?? false,
         server: target.server,
         connections: settings.connections,
         durationSeconds: tally.seconds,

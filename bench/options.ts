@@ -34,8 +34,9 @@ export const USAGE = `Usage: npm run bench -- [options]       (each option also 
   --no-build              run ./dist/server.js from \`npm run build\` instead of compiling
   --output <file>         JSON results ("" for none)                     BENCH_OUTPUT (bench/results/latest.json)
   --profile <dir>         write V8 CPU profiles of the services there    BENCH_PROFILE_DIR
-  --node <path>           the Node binary that runs the service, e.g. Node 24 from
-                          npm test's tools: .tools/node24/bin/node        BENCH_NODE (this one)
+  --node <path>           the Node binary that runs the service; by default the image's runtime,
+                          Node 24 from npm test's tools (.tools/node24/bin/node), where
+                          installed, else this one: --node "$(command -v node)"  BENCH_NODE
 Smoke run (about two and a half minutes: the idle instance is read 135 s after its start):
   npm run bench -- --duration 2 --rounds 1 --warmup 1 --initial-warmup 2 --small-users 200 --large-users 2000 --starts 1`
 

@@ -20,7 +20,7 @@ import { EMULATOR_CREDENTIALS } from '../scripts/local/emulators.js'
 import { measureAuthenticationCost } from './auth-cost.js'
 import { startOtlpSink } from './otlp-sink.js'
 import { measureProtectionCost } from './protection-cost.js'
-import { BENCH_BUCKET, BENCH_REGION, CPU_RATIO_BUDGETS, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE_OPTIONS, START_TO_READY_BUDGET_MS, tableFor } from './bench-settings.js'
+import { BENCH_BUCKET, BENCH_REGION, CPU_RATIO_BUDGETS, EMULATOR_AWS_SETTINGS, IDLE_SECONDS, JEMALLOC_INSTALL, PRODUCTION_NODE, jemallocCandidates, MEMORY_BUDGET_MIB, PAGE_SIZE, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE_OPTIONS, START_TO_READY_BUDGET_MS, tableFor } from './bench-settings.js'
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.js'
 import { userIdsInIndexOrder } from './index-walk.js'
 import { fire, measureScenario, type LoadSettings, type ScenarioResult, type Target } from './load.js'
@@ -169,11 +169,19 @@ async function serviceEnvironment(
     SHUTDOWN_DRAIN_SECONDS: '0',
     // As the chart sets them for a pod with its default memory limit.
     NODE_OPTIONS: PRODUCTION_NODE_OPTIONS,
-    ...PRODUCTION_ENVIRONMENT,
+    ...serviceMallocEnvironment,
     // The bench compiles the service alone (no web page build) and measures the API.
     WEB_PAGE_ENABLED: 'false',
   }
 }
+
+// What the image runs with: its malloc settings and, where the library is installed, jemalloc.
+const jemalloc = jemallocCandidates().find((path) => existsSync(path))
+const serviceMallocEnvironment: Record<string, string> = { ...PRODUCTION_ENVIRONMENT, ...(jemalloc ? { LD_PRELOAD: jemalloc } : {}) }
+
+const JEMALLOC_MISSING = `jemalloc not found (${JEMALLOC_INSTALL}): the service runs on glibc's malloc, not as in the image`
+// Set by .ci/run, as for the tests (test/support/system-tools.ts): a missing tool fails the run.
+const REQUIRE_SYSTEM_TOOLS = process.env.REQUIRE_SYSTEM_TOOLS === '1'
 
 const mebibytes = (bytes: number | undefined) => (bytes === undefined ? null : bytes / 1024 ** 2)
 
@@ -220,7 +228,10 @@ async function main(): Promise<number> {
   const apiKey = randomBytes(32).toString('base64url')
   const credentials: Credentials = { apiKey, issuer, cursorSecret: randomBytes(32).toString('base64url') }
   const nodeOptions = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profileDir)}`] : []
-  const node = options.node ? resolve(options.node) : process.execPath
+  // The image's runtime unless asked otherwise: the budgets on start-up and memory are about pods.
+  const productionNode = resolve(projectRoot, PRODUCTION_NODE)
+  const node = options.node ? resolve(options.node) : existsSync(productionNode) ? productionNode : process.execPath
+  if (!options.node && node === process.execPath) log(`${PRODUCTION_NODE} not found (bash scripts/install-tools.sh installs it): the service runs on this Node, not the image's`)
   const serviceNode = (await promisify(execFile)(node, ['--version'])).stdout.trim()
   const serviceExits: string[] = []
   const start = async (table: string, rateLimits = RATE_LIMITS_ON, tracing: Record<string, string> = {}): Promise<RunningService> => {
@@ -233,6 +244,7 @@ async function main(): Promise<number> {
 
   // Cold starts as a pod would make them; the last one stays up and serves the small table.
   log(`starting the service ${options.starts} time(s): ${node} ${entry} (${serviceNode}, NODE_OPTIONS=${PRODUCTION_NODE_OPTIONS})`)
+  if (!jemalloc) log(`${JEMALLOC_MISSING}; ${REQUIRE_SYSTEM_TOOLS ? 'REQUIRE_SYSTEM_TOOLS=1 makes that a failure' : 'its memory figures are not the image\'s'}`)
   const startsToReadyMs: number[] = []
   const startsCpuMs: number[] = []
   const rssJustStartedMiB: number[] = []
@@ -301,7 +313,7 @@ async function main(): Promise<number> {
   // The same route on the same table, with tracing off (as by default) and on, in alternating rounds.
   const tracingTargets: Target[] = [
     { ...targets[0]!, credential: 'tracing off' },
-    { url: tracedService.url, servicePid: tracedService.pid, storedUsers: small.users, ...withApiKey, credential: `tracing on, ${TRACING_SAMPLED_SHARE * 100}% sampled` },
+    { url: tracedService.url, servicePid: tracedService.pid, storedUsers: small.users, ...withApiKey, credential: `tracing on, ${TRACING_SAMPLED_SHARE * 100}% sampled`, traced: true },
   ]
 
   stopIfInterrupted()
@@ -357,7 +369,7 @@ async function main(): Promise<number> {
     startToReadyMs: startsToReadyMs,
     serviceNode,
     serviceNodeOptions: PRODUCTION_NODE_OPTIONS,
-    serviceEnvironment: PRODUCTION_ENVIRONMENT,
+    serviceEnvironment: serviceMallocEnvironment,
     serviceRssJustStartedMiB: rssJustStartedMiB.length === 0 ? null : median(rssJustStartedMiB),
     serviceIdleRssMiB: mebibytes(atRest?.rssBytes),
     seeding: [small.seed, large.seed],
@@ -389,8 +401,10 @@ async function main(): Promise<number> {
   const overCpuBudget = report.overhead.filter((verdict) => !verdict.withinBudget)
   for (const verdict of overCpuBudget) log(`${verdict.scenario}: the service's CPU per request is ${verdict.ratio?.toFixed(2) ?? 'n/a'} times the bare baseline's (noise ±${verdict.noise?.toFixed(2) ?? 'n/a'}), over its budget of ${verdict.budget}`)
   if (!report.start.withinBudget) log(`start to ready ${Math.round(report.start.medianMs)} ms (noise ±${Math.round(report.start.noiseMs)} ms) is over its budget of ${report.start.budgetMs} ms`)
+  const notAsDeployed = !jemalloc && REQUIRE_SYSTEM_TOOLS
+  if (notAsDeployed) log(JEMALLOC_MISSING)
   log(`median time to ready ${Math.round(median(startsToReadyMs))} ms; total bench time ${Math.round((performance.now() - benchStarted) / 1000)} s`)
-  return failures.length === 0 && uncleanExits.length === 0 && overBudget.length === 0 && overCpuBudget.length === 0 && report.start.withinBudget ? 0 : 1
+  return failures.length === 0 && uncleanExits.length === 0 && overBudget.length === 0 && overCpuBudget.length === 0 && report.start.withinBudget && !notAsDeployed ? 0 : 1
 }
 
 try {

