@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics/metrics.js'
 import { awsErrorCode } from './aws-errors.js'
 import { CallQueue } from './call-queue.js'
 import { defaultCredentialSource, RefreshingCredentials, type CredentialSource } from './credentials.js'
+import { collectResponseBody } from './response-body.js'
 
 // Enough for a burst of about 1,000 requests with one call each, a few hundred KiB at most.
 const MAX_WAITING_CALLS_PER_SERVICE = 4096
@@ -127,6 +128,8 @@ export function dynamoClientSettings(aws: Config['aws'], overrides: Pick<AwsOver
     region: aws.region,
     maxAttempts: aws.maxAttempts,
     requestHandler: httpHandler(aws),
+    // One copy of each answer instead of two (aws/response-body.ts).
+    streamCollector: collectResponseBody,
     ...(overrides.credentials ? { credentials: overrides.credentials } : {}),
     ...(overrides.dynamodbEndpoint ? { endpoint: overrides.dynamodbEndpoint } : {}),
     // Each command's middleware stack is resolved into a handler on its first call and kept,
@@ -183,6 +186,7 @@ export function s3ClientSettings(
     maxAttempts: aws.maxAttempts,
     forcePathStyle: aws.s3ForcePathStyle,
     requestHandler: httpHandler(aws),
+    streamCollector: collectResponseBody,
     // Without this the SDK signs a CRC32 of an empty body into presigned URLs, and real S3 then
     // rejects the upload of any real file (see ../shared/TOOLING.md, presigning pitfalls).
     requestChecksumCalculation: 'WHEN_REQUIRED',
