@@ -181,6 +181,7 @@ describe('fetchJson', () => {
       return response.end()
     }
     if (request.url === '/not-json') return response.writeHead(200).end('<html>')
+    if (request.url === '/stalled-body') return response.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":')
     return response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
   })
   let base: string
@@ -196,5 +197,22 @@ describe('fetchJson', () => {
     await assert.rejects(fetchJson(`${base}/declared-large`, 1000), /more than/)
     await assert.rejects(fetchJson(`${base}/streamed-large`, 1000), /more than/)
     await assert.rejects(fetchJson(`${base}/not-json`, 1000), /other than JSON/)
+  })
+
+  it('gives up on a body that stops halfway, at the timeout, and the process carries on', async () => {
+    const started = performance.now()
+    await assert.rejects(fetchJson(`${base}/stalled-body`, 300))
+    const elapsed = performance.now() - started
+    assert.ok(elapsed >= 250 && elapsed < 300 * 6, `gave up after ${Math.round(elapsed)} ms`)
+    // The abort reaches the request after its response was handed over: no uncaught error.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(await fetchJson(`${base}/small`, 1000), { ok: true })
+  })
+
+  it('does not use the global fetch, which would load undici and its WebAssembly parser', async (t) => {
+    t.mock.method(globalThis, 'fetch', () => {
+      throw new Error('fetch called')
+    })
+    assert.deepEqual(await fetchJson(`${base}/small`, 1000), { ok: true })
   })
 })
