@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, afterEach, beforeEach, describe, it } from 'node:test'
 import pino from 'pino'
@@ -207,6 +207,25 @@ describe('fetchJson', () => {
     // The abort reaches the request after its response was handed over: no uncaught error.
     await new Promise((resolve) => setTimeout(resolve, 50))
     assert.deepEqual(await fetchJson(`${base}/small`, 1000), { ok: true })
+  })
+
+  it('speaks TLS to an https URL', async () => {
+    // No certificate is at hand here; what matters is that the first bytes are a TLS handshake
+    // (record type 22), not a plain-text request, and that a failed handshake is an error.
+    const firstBytes: Buffer[] = []
+    const tlsPeer = createNetServer((socket) => {
+      socket.once('data', (data: Buffer) => {
+        firstBytes.push(data)
+        socket.destroy()
+      })
+    })
+    await new Promise<void>((resolve) => tlsPeer.listen(0, '127.0.0.1', resolve))
+    try {
+      await assert.rejects(fetchJson(`https://127.0.0.1:${(tlsPeer.address() as AddressInfo).port}/jwks`, 1000))
+      assert.equal(firstBytes[0]?.[0], 22)
+    } finally {
+      tlsPeer.close()
+    }
   })
 
   it('does not use the global fetch, which would load undici and its WebAssembly parser', async (t) => {
