@@ -7,7 +7,7 @@
 // keep theirs until a full collection. At the service's memory peak, a third of what malloc held
 // was those copies (jemalloc heap profile, docs/performance.md). This collector keeps a body that
 // arrived in one chunk as it is and joins several with one uninitialised copy.
-import { Readable } from 'node:stream'
+import { finished, Readable } from 'node:stream'
 import { streamCollector as sdkStreamCollector } from '@smithy/node-http-handler'
 import type { StreamCollector } from '@smithy/types'
 
@@ -19,8 +19,12 @@ function collectNodeStream(stream: Readable): Promise<Uint8Array> {
       chunks.push(chunk)
       length += chunk.length
     })
-    stream.once('error', reject)
-    stream.once('end', () => {
+    // Settles on the end, on an error, and on a close before the end (a connection cut mid-body).
+    finished(stream, (error) => {
+      if (error) {
+        reject(error)
+        return
+      }
       const [only] = chunks
       resolve(chunks.length === 1 && only ? only : Buffer.concat(chunks, length))
     })

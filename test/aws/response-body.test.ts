@@ -38,6 +38,14 @@ describe('collectResponseBody', () => {
     await assert.rejects(collected, /socket hang up/)
   })
 
+  it('fails when the stream closes before its end, as a cut connection does', async () => {
+    const stream = new PassThrough()
+    const collected = collectResponseBody(stream)
+    stream.write(bytes('{"Items":'))
+    stream.destroy()
+    await assert.rejects(collected, { code: 'ERR_STREAM_PREMATURE_CLOSE' })
+  })
+
   it('leaves web streams to the SDK collector', async () => {
     const web = new ReadableStream<Uint8Array>({
       start(controller) {
