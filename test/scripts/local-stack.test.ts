@@ -86,6 +86,10 @@ describe('npm start (scripts/local-stack.ts)', () => {
   it('refuses a METRICS_PORT that is set and taken, with one clear line', async () => {
     const stack = startLocalStack({ PORT: String(await unassignedPort()), METRICS_PORT: String(DEFAULT_METRICS_PORT) })
     try {
+      // Bounded: a stack that starts after all (the port was free) would otherwise be awaited forever.
+      const timeout = sleep(START_LIMIT_MS, 'still running' as const, { ref: false })
+      const outcome = await Promise.race([stack.exited, timeout])
+      assert.notEqual(outcome, 'still running', `npm start did not refuse the taken port within ${START_LIMIT_MS} ms:\n${stack.output()}`)
       const [code] = await stack.exited
       assert.equal(code, 1)
       assert.match(stack.output(), new RegExp(`Cannot listen on 127\\.0\\.0\\.1: .*${DEFAULT_METRICS_PORT}.*\\. Choose another PORT or METRICS_PORT\\.`))
